@@ -1,0 +1,49 @@
+// The one Diagnostic shape for every phase (lexer, parser, resolver, checker), and the
+// helpers that make them.
+import type { Span } from "../../grammar/ast.js";
+import { Codes, type CodeName, type Severity } from "./codes.js";
+
+export interface RelatedLocation {
+  readonly message: string;
+  readonly span: Span;
+}
+
+export interface Diagnostic {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly span: Span;
+  readonly related: readonly RelatedLocation[];
+  /** A concrete way to fix it, shown after the code frame. */
+  readonly suggestion?: string;
+}
+
+/** Makes a diagnostic of registry entry `name` at `span`. */
+export function diagnostic(
+  name: CodeName,
+  span: Span,
+  message: string,
+  extra: { suggestion?: string; related?: readonly RelatedLocation[] } = {},
+): Diagnostic {
+  const info = Codes[name];
+  return {
+    code: info.code,
+    severity: info.severity,
+    message,
+    span,
+    related: extra.related ?? [],
+    ...(extra.suggestion !== undefined ? { suggestion: extra.suggestion } : {}),
+  };
+}
+
+/** True when any diagnostic is an error (warnings do not stop compilation). */
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+/** Sorts by file, then position, keeping the order of equal positions. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
+    (a, b) => a.span.file.localeCompare(b.span.file) || a.span.start.offset - b.span.start.offset,
+  );
+}

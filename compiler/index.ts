@@ -1,0 +1,107 @@
+// The compiler's entry point: spec file -> diagnostics, run plan and kernels.
+import { createHash } from "node:crypto";
+import { checkExperiments, type LoweredExperiment } from "./check/rules/experiments.js";
+import { checkLandscapes } from "./check/rules/landscapes.js";
+import { checkOptimizers } from "./check/rules/optimizers.js";
+import { checkUnused } from "./check/rules/unused.js";
+import type { CheckContext } from "./check/context.js";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { emitKernel } from "./emit/emit-js.js";
+import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanExperiment } from "./plan.js";
+import { loadSpec, type LoadedFile } from "./resolve/load.js";
+import { buildSymbolTable } from "./resolve/symbols.js";
+import { diskHost, type SourceHost } from "./source.js";
+import { OPTSPEC_VERSION } from "./version.js";
+
+export interface CompileResult {
+  /** Undefined when there are errors. */
+  readonly plan?: Plan;
+  /** Kernel file name -> JavaScript source. */
+  readonly kernels: ReadonlyMap<string, string>;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly files: readonly LoadedFile[];
+}
+
+export interface CompileOptions {
+  readonly host?: SourceHost;
+  /** The spec's text, when it does not come from the host. */
+  readonly text?: string;
+}
+
+/** Parses, checks and lowers `specPath`, and emits a kernel per experiment cell. */
+export function compileSpec(specPath: string, options: CompileOptions = {}): CompileResult {
+  const host = options.host ?? diskHost;
+  const loaded = loadSpec(specPath, host, options.text);
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const symbols = buildSymbolTable(loaded.files, diagnostics);
+  const ctx: CheckContext = { files: loaded.files, symbols, diagnostics };
+  checkLandscapes(ctx);
+  checkOptimizers(ctx);
+  const experiments = checkExperiments(ctx);
+  checkUnused(ctx);
+  const unique = deduplicate(diagnostics);
+  if (hasErrors(unique)) return { kernels: new Map(), diagnostics: unique, files: loaded.files };
+  const kernels = new Map<string, string>();
+  const plan: Plan = {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    spec: specPath,
+    specHash: hashFiles(loaded.files),
+    optspecVersion: OPTSPEC_VERSION,
+    experiments: experiments.map((e) => planExperiment(e, kernels)),
+  };
+  return { plan, kernels, diagnostics: unique, files: loaded.files };
+}
+
+function planExperiment(e: LoweredExperiment, kernels: Map<string, string>): PlanExperiment {
+  const cells = e.landscapes.flatMap(({ ir: landscape }) =>
+    e.optimizers.map((optimizer) => {
+      const file = `${e.name}.${optimizer.name}.${landscape.name}.js`;
+      const kernel = emitKernel(optimizer, landscape, `optspec kernel: experiment ${e.name}, ${optimizer.name} on ${landscape.name}`);
+      kernels.set(file, kernel.source);
+      return { landscape: landscape.name, optimizer: optimizer.name, kernel: file, lockstepPassCost: kernel.lockstepPassCost ?? null };
+    }),
+  );
+  return {
+    name: e.name,
+    seed: e.seed,
+    restarts: e.restarts,
+    budget: e.budget,
+    radius: e.radius,
+    landscapes: e.landscapes.map(({ ir, init }) => ({
+      name: ir.name,
+      declaration: ir.declaration,
+      params: ir.params,
+      dims: ir.dims,
+      coordinates: ir.coordinates,
+      lower: ir.lower,
+      upper: ir.upper,
+      init,
+      minima: ir.minima,
+    })),
+    optimizers: e.optimizers.map((o) => ({ name: o.name, declaration: o.declaration, params: o.params })),
+    cells,
+  };
+}
+
+/** The same problem found by two passes (a landscape checked alone and in an experiment) is reported once. */
+function deduplicate(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return sortDiagnostics(diagnostics).filter((d) => {
+    const key = `${d.code}|${d.span.file}|${d.span.start.offset}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function hashFiles(files: readonly LoadedFile[]): string {
+  const hash = createHash("sha256");
+  for (const f of files) hash.update(f.path).update("\0").update(f.text).update("\0");
+  return hash.digest("hex");
+}
+
+export { formatDiagnostic } from "./diagnostics/code-frame.js";
+export { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
+export { Codes } from "./diagnostics/codes.js";
+export type { Plan } from "./plan.js";

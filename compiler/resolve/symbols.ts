@@ -1,0 +1,72 @@
+// The global symbol table: every named declaration of every loaded file, one namespace.
+// A second declaration of a name is reported (with the first as a related location) and
+// ignored, so later passes see one meaning per name.
+import type {
+  Declaration,
+  ExperimentDecl,
+  LandscapeDecl,
+  OptimizerAlias,
+  OptimizerDecl,
+  ProcedureDecl,
+} from "../../grammar/index.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { LoadedFile } from "./load.js";
+
+export type NamedDeclaration = Exclude<Declaration, { kind: "Import" }>;
+export type OptimizerLike = OptimizerDecl | OptimizerAlias;
+
+export interface SymbolTable {
+  readonly all: ReadonlyMap<string, NamedDeclaration>;
+  readonly landscapes: ReadonlyMap<string, LandscapeDecl>;
+  readonly optimizers: ReadonlyMap<string, OptimizerLike>;
+  readonly procedures: ReadonlyMap<string, ProcedureDecl>;
+  readonly experiments: ReadonlyMap<string, ExperimentDecl>;
+  /** Declarations of the root file, in order (warnings about unused names are for these). */
+  readonly rootDeclarations: readonly NamedDeclaration[];
+}
+
+const kindWord: Record<NamedDeclaration["kind"], string> = {
+  Landscape: "landscape",
+  Optimizer: "optimizer",
+  OptimizerAlias: "optimizer",
+  Procedure: "procedure",
+  Experiment: "experiment",
+};
+
+/** Describes a declaration for messages: "landscape 'Himmelblau'". */
+export function describe(decl: NamedDeclaration): string {
+  return `${kindWord[decl.kind]} '${decl.name.name}'`;
+}
+
+/** Builds the symbol table, reporting duplicate names. */
+export function buildSymbolTable(files: readonly LoadedFile[], diagnostics: Diagnostic[]): SymbolTable {
+  const all = new Map<string, NamedDeclaration>();
+  const landscapes = new Map<string, LandscapeDecl>();
+  const optimizers = new Map<string, OptimizerLike>();
+  const procedures = new Map<string, ProcedureDecl>();
+  const experiments = new Map<string, ExperimentDecl>();
+  const rootDeclarations: NamedDeclaration[] = [];
+  for (const file of files) {
+    for (const decl of file.program.declarations) {
+      if (decl.kind === "Import") continue;
+      if (file.isRoot) rootDeclarations.push(decl);
+      const name = decl.name.name;
+      const previous = all.get(name);
+      if (previous) {
+        diagnostics.push(
+          diagnostic("DuplicateName", decl.name.span, `'${name}' is already declared as ${describe(previous)}`, {
+            related: [{ message: "first declared here", span: previous.name.span }],
+            suggestion: "rename one of them (names of landscapes, optimizers, procedures and experiments share one namespace)",
+          }),
+        );
+        continue;
+      }
+      all.set(name, decl);
+      if (decl.kind === "Landscape") landscapes.set(name, decl);
+      else if (decl.kind === "Optimizer" || decl.kind === "OptimizerAlias") optimizers.set(name, decl);
+      else if (decl.kind === "Procedure") procedures.set(name, decl);
+      else experiments.set(name, decl);
+    }
+  }
+  return { all, landscapes, optimizers, procedures, experiments, rootDeclarations };
+}

@@ -1,0 +1,656 @@
+// CST -> AST: a Chevrotain CST visitor with one method per grammar rule.
+// The CST may come from a recovered parse, so any child can be missing and any token can be a
+// virtual one inserted by recovery. Every method returns undefined when a part it needs is
+// missing; list-shaped parents keep the items that did build, so one broken statement, clause or
+// declaration costs only itself.
+
+import { EOF, type CstChildrenDictionary, type CstElement, type CstNode, type IToken } from "chevrotain";
+import type {
+  Acceptance,
+  Argument,
+  BinaryOperator,
+  ComparisonOperator,
+  Condition,
+  Declaration,
+  Distribution,
+  ExperimentClause,
+  ExperimentDecl,
+  Expr,
+  Identifier,
+  ImportDecl,
+  Interval,
+  Invocation,
+  LandscapeDecl,
+  MinimumDecl,
+  OptimizerAlias,
+  OptimizerDecl,
+  Parameter,
+  Point,
+  Position,
+  ProcedureDecl,
+  Span,
+  Statement,
+} from "./ast.js";
+import { parser } from "./parser.js";
+import { StringLiteral } from "./tokens.js";
+
+/** Maps offsets of one source text to 1-based line/column positions and spans. */
+export class SourceText {
+  private readonly lineStarts: number[] = [0];
+
+  constructor(
+    readonly text: string,
+    readonly file: string,
+  ) {
+    // Same line terminators as Chevrotain's lexer: \r\n, \n and a lone \r.
+    for (let offset = 0; offset < text.length; offset++) {
+      const char = text[offset];
+      if (char === "\n" || (char === "\r" && text[offset + 1] !== "\n")) this.lineStarts.push(offset + 1);
+    }
+  }
+
+  position(offset: number): Position {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.lineStarts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { offset, line: low + 1, column: offset - this.lineStarts[low]! + 1 };
+  }
+
+  /** The span [start, end) of this file. */
+  span(start: number, end: number): Span {
+    return { file: this.file, start: this.position(start), end: this.position(end) };
+  }
+
+  tokenSpan(token: IToken): Span {
+    return this.span(token.startOffset, token.startOffset + token.image.length);
+  }
+
+  endOfFile(): Span {
+    return this.span(this.text.length, this.text.length);
+  }
+}
+
+/** The characters a string token stands for: quotes removed, `\"` and `\\` unescaped. */
+export function stringValue(token: IToken): string {
+  const terminated = token.tokenType === StringLiteral;
+  const body = token.image.slice(1, terminated ? -1 : undefined);
+  return body.replace(/\\(.)/g, "$1");
+}
+
+type Ctx = CstChildrenDictionary;
+
+function isToken(element: CstElement): element is IToken {
+  return (element as IToken).tokenType !== undefined;
+}
+
+/** A real (not recovery-inserted) token of the child list `label`, by position in that list. */
+function realToken(ctx: Ctx, label: string, index = 0): IToken | undefined {
+  const element = ctx[label]?.[index];
+  if (element === undefined || !isToken(element)) return undefined;
+  if (element.isInsertedInRecovery || Number.isNaN(element.startOffset) || element.tokenType === EOF) return undefined;
+  return element;
+}
+
+function hasToken(ctx: Ctx, label: string): boolean {
+  return realToken(ctx, label) !== undefined;
+}
+
+function childNodes(ctx: Ctx, label: string): CstNode[] {
+  return (ctx[label] ?? []).filter((element): element is CstNode => !isToken(element));
+}
+
+function childNode(ctx: Ctx, label: string): CstNode | undefined {
+  return childNodes(ctx, label)[0];
+}
+
+/** Builds the AST of one declaration from its CST; reports the problems only it can see. */
+export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, unknown>() {
+  constructor(
+    private readonly source: SourceText,
+    private readonly reportSyntaxProblem: (message: string, span: Span) => void,
+  ) {
+    super();
+    this.validateVisitor();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Helpers
+
+  /** The span of everything a rule consumed, ignoring tokens that recovery invented. */
+  private spanOf(ctx: Ctx): Span | undefined {
+    let start = Infinity;
+    let end = -Infinity;
+    for (const elements of Object.values(ctx)) {
+      for (const element of elements) {
+        const bounds = isToken(element) ? tokenBounds(element) : nodeBounds(element);
+        if (!bounds) continue;
+        start = Math.min(start, bounds[0]);
+        end = Math.max(end, bounds[1]);
+      }
+    }
+    return start <= end ? this.source.span(start, end) : undefined;
+  }
+
+  private identifier(token: IToken | undefined): Identifier | undefined {
+    if (!token) return undefined;
+    return { kind: "Identifier", name: token.image, span: this.source.tokenSpan(token) };
+  }
+
+  private expr(node: CstNode | undefined): Expr | undefined {
+    return node ? (this.visit(node) as Expr | undefined) : undefined;
+  }
+
+  private exprs(nodes: readonly CstNode[]): Expr[] {
+    return nodes.map((node) => this.expr(node)).filter((expr) => expr !== undefined);
+  }
+
+  private cond(node: CstNode | undefined): Condition | undefined {
+    return node ? (this.visit(node) as Condition | undefined) : undefined;
+  }
+
+  private statements(nodes: readonly CstNode[]): Statement[] {
+    return nodes.map((node) => this.visit(node) as Statement | undefined).filter((s) => s !== undefined);
+  }
+
+  private params(ctx: Ctx): Parameter[] {
+    const list = childNode(ctx, "params");
+    return list ? (this.visit(list) as Parameter[]) : [];
+  }
+
+  private args(node: CstNode | undefined): Argument[] | undefined {
+    return node ? (this.visit(node) as Argument[]) : undefined;
+  }
+
+  /** An optional `guard`; `null` when one was written but could not be built. */
+  private optionalGuard(ctx: Ctx): Condition | undefined | null {
+    const node = childNode(ctx, "guard");
+    if (!node) return undefined;
+    return this.cond(node) ?? null;
+  }
+
+  /**
+   * Folds `operand (operator operand)*` into a left-leaning tree whose inner nodes span from the
+   * first operand to their right operand.
+   */
+  private foldLeft<T extends { span: Span }, O extends string>(
+    ctx: Ctx,
+    visitOperand: (node: CstNode) => T | undefined,
+    combine: (operator: O, left: T, right: T, span: Span) => T,
+  ): T | undefined {
+    const operands = childNodes(ctx, "operands");
+    const operators = ctx["operators"] ?? [];
+    const first = operands[0];
+    if (!first || operands.length !== operators.length + 1) return undefined;
+    let result = visitOperand(first);
+    const start = nodeBounds(first)?.[0];
+    for (let i = 1; i < operands.length && result; i++) {
+      const operator = operators[i - 1]!;
+      const right = visitOperand(operands[i]!);
+      const end = nodeBounds(operands[i]!)?.[1];
+      if (!right || start === undefined || end === undefined || !isToken(operator)) return undefined;
+      result = combine(operator.image as O, result, right, this.source.span(start, end));
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Declarations
+
+  declaration(ctx: Ctx): Declaration | undefined {
+    const [only] = Object.values(ctx).flat();
+    return only && !isToken(only) ? (this.visit(only) as Declaration | undefined) : undefined;
+  }
+
+  importDeclaration(ctx: Ctx): ImportDecl | undefined {
+    const path = realToken(ctx, "path");
+    const span = this.spanOf(ctx);
+    if (!path || !span) return undefined;
+    return { kind: "Import", path: stringValue(path), span };
+  }
+
+  landscapeDeclaration(ctx: Ctx): LandscapeDecl | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const span = this.spanOf(ctx);
+    if (!name || !span) return undefined;
+    const objectiveName = realToken(ctx, "objectiveName");
+    if (objectiveName && objectiveName.image !== "f") {
+      this.reportSyntaxProblem("expected 'f = <formula>'", this.source.tokenSpan(objectiveName));
+    }
+    const objective = this.expr(childNode(ctx, "objective"));
+    return {
+      kind: "Landscape",
+      name,
+      params: this.params(ctx),
+      variables: childNodes(ctx, "variables")
+        .map((node) => this.visit(node) as LandscapeDecl["variables"][number] | undefined)
+        .filter((variable) => variable !== undefined),
+      ...(objective ? { objective } : {}),
+      minima: childNodes(ctx, "minima")
+        .map((node) => this.visit(node) as MinimumDecl | undefined)
+        .filter((minimum) => minimum !== undefined),
+      span,
+    };
+  }
+
+  parameterList(ctx: Ctx): Parameter[] {
+    return childNodes(ctx, "parameters")
+      .map((node) => this.visit(node) as Parameter | undefined)
+      .filter((parameter) => parameter !== undefined);
+  }
+
+  parameter(ctx: Ctx): Parameter | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const span = this.spanOf(ctx);
+    if (!name || !span) return undefined;
+    const defaultNode = childNode(ctx, "default");
+    if (!defaultNode) return { kind: "Parameter", name, span };
+    const defaultValue = this.expr(defaultNode);
+    return defaultValue ? { kind: "Parameter", name, default: defaultValue, span } : undefined;
+  }
+
+  variable(ctx: Ctx): LandscapeDecl["variables"][number] | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const domain = childNode(ctx, "domain");
+    const interval = domain ? (this.visit(domain) as Interval | undefined) : undefined;
+    const span = this.spanOf(ctx);
+    if (!name || !interval || !span) return undefined;
+    if (!hasToken(ctx, "LBracket")) return { kind: "Variable", name, domain: interval, span };
+    const size = this.expr(childNode(ctx, "size"));
+    return size ? { kind: "Variable", name, size, domain: interval, span } : undefined;
+  }
+
+  interval(ctx: Ctx): Interval | undefined {
+    const lo = this.expr(childNode(ctx, "lo"));
+    const hi = this.expr(childNode(ctx, "hi"));
+    const span = this.spanOf(ctx);
+    return lo && hi && span ? { kind: "Interval", lo, hi, span } : undefined;
+  }
+
+  minimum(ctx: Ctx): MinimumDecl | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const label = realToken(ctx, "label")?.image;
+    const pointNode = childNode(ctx, "point");
+    const at = pointNode ? (this.visit(pointNode) as Point | undefined) : undefined;
+    const span = this.spanOf(ctx);
+    if (!name || (label !== "global" && label !== "local") || !at || !span) return undefined;
+    return { kind: "Minimum", name, label, at, span };
+  }
+
+  point(ctx: Ctx): Point | undefined {
+    const span = this.spanOf(ctx);
+    if (!span) return undefined;
+    if (hasToken(ctx, "Keyword_all")) {
+      const value = this.expr(childNode(ctx, "fill"));
+      return value ? { kind: "PointFill", value, span } : undefined;
+    }
+    const coordinates = this.exprs(childNodes(ctx, "coordinates"));
+    return coordinates.length > 0 ? { kind: "PointList", coordinates, span } : undefined;
+  }
+
+  optimizerDeclaration(ctx: Ctx): OptimizerDecl | OptimizerAlias | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const span = this.spanOf(ctx);
+    if (!name || !span) return undefined;
+    if (hasToken(ctx, "Equals")) {
+      const targetName = realToken(ctx, "targetName");
+      const callee = this.identifier(targetName);
+      if (!targetName || !callee) return undefined;
+      const argsNode = childNode(ctx, "targetArgs");
+      const args = this.args(argsNode);
+      const end = (argsNode && nodeBounds(argsNode)?.[1]) ?? tokenBounds(targetName)![1];
+      const target: Invocation = {
+        kind: "Invocation",
+        callee,
+        ...(args ? { args } : {}),
+        span: this.source.span(targetName.startOffset, end),
+      };
+      return { kind: "OptimizerAlias", name, target, span };
+    }
+    const block = childNode(ctx, "block");
+    if (!block) return undefined;
+    return { kind: "Optimizer", name, params: this.params(ctx), body: this.visit(block) as Statement[], span };
+  }
+
+  procedureDeclaration(ctx: Ctx): ProcedureDecl | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const block = childNode(ctx, "block");
+    const span = this.spanOf(ctx);
+    if (!name || !block || !span) return undefined;
+    return { kind: "Procedure", name, params: this.params(ctx), body: this.visit(block) as Statement[], span };
+  }
+
+  experimentDeclaration(ctx: Ctx): ExperimentDecl | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const span = this.spanOf(ctx);
+    if (!name || !span) return undefined;
+    const clauses = childNodes(ctx, "clauses")
+      .map((node) => this.visit(node) as ExperimentClause | undefined)
+      .filter((clause) => clause !== undefined);
+    return { kind: "Experiment", name, clauses, span };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Statements
+
+  block(ctx: Ctx): Statement[] {
+    return this.statements(childNodes(ctx, "statements"));
+  }
+
+  statement(ctx: Ctx): Statement | undefined {
+    const [only] = Object.values(ctx).flat();
+    return only && !isToken(only) ? (this.visit(only) as Statement | undefined) : undefined;
+  }
+
+  perturbStatement(ctx: Ctx): Statement | undefined {
+    const target = realToken(ctx, "target")?.image;
+    const distributionNode = childNode(ctx, "distribution");
+    const distribution = distributionNode ? (this.visit(distributionNode) as Distribution | undefined) : undefined;
+    const guard = this.optionalGuard(ctx);
+    const span = this.spanOf(ctx);
+    if ((target !== "gradient" && target !== "model") || !distribution || guard === null || !span) return undefined;
+    return { kind: "Perturb", target, distribution, ...(guard ? { guard } : {}), span };
+  }
+
+  distribution(ctx: Ctx): Distribution | undefined {
+    const family = this.identifier(realToken(ctx, "family"));
+    const args = this.args(childNode(ctx, "args"));
+    const span = this.spanOf(ctx);
+    return family && args && span ? { kind: "Distribution", family, args, span } : undefined;
+  }
+
+  ascendStatement(ctx: Ctx): Statement | undefined {
+    const radius = this.expr(childNode(ctx, "radius"));
+    const guard = this.optionalGuard(ctx);
+    const span = this.spanOf(ctx);
+    if (!radius || guard === null || !span) return undefined;
+    const normalized = hasToken(ctx, "Keyword_normalized");
+    return { kind: "Ascend", radius, normalized, ...(guard ? { guard } : {}), span };
+  }
+
+  descendStatement(ctx: Ctx): Statement | undefined {
+    const rate = this.expr(childNode(ctx, "rate"));
+    const methodNode = childNode(ctx, "method");
+    const method = methodNode ? (this.visit(methodNode) as Invocation | undefined) : undefined;
+    const guard = this.optionalGuard(ctx);
+    const span = this.spanOf(ctx);
+    const brokenMethod = hasToken(ctx, "Keyword_with") && !method;
+    if (!rate || brokenMethod || guard === null || !span) return undefined;
+    return { kind: "Descend", rate, ...(method ? { method } : {}), ...(guard ? { guard } : {}), span };
+  }
+
+  repeatStatement(ctx: Ctx): Statement | undefined {
+    const times = this.expr(childNode(ctx, "times"));
+    const block = childNode(ctx, "block");
+    const until = this.cond(childNode(ctx, "until"));
+    const span = this.spanOf(ctx);
+    const brokenUntil = hasToken(ctx, "Keyword_until") && !until;
+    if (!times || !block || brokenUntil || !span) return undefined;
+    return { kind: "Repeat", times, body: this.visit(block) as Statement[], ...(until ? { until } : {}), span };
+  }
+
+  hopStatement(ctx: Ctx): Statement | undefined {
+    const acceptanceNode = childNode(ctx, "acceptance");
+    const accept = acceptanceNode ? (this.visit(acceptanceNode) as Acceptance | undefined) : undefined;
+    const span = this.spanOf(ctx);
+    if (!accept || !span) return undefined;
+    return { kind: "Hop", body: this.statements(childNodes(ctx, "statements")), accept, span };
+  }
+
+  acceptance(ctx: Ctx): Acceptance | undefined {
+    const span = this.spanOf(ctx);
+    if (!span) return undefined;
+    if (hasToken(ctx, "Keyword_always")) return { kind: "Acceptance", rule: "always", span };
+    if (hasToken(ctx, "Keyword_if")) return { kind: "Acceptance", rule: "lower", span };
+    const temperature = this.expr(childNode(ctx, "temperature"));
+    return temperature ? { kind: "Acceptance", rule: "metropolis", temperature, span } : undefined;
+  }
+
+  startStatement(ctx: Ctx): Statement | undefined {
+    const span = this.spanOf(ctx);
+    const block = childNode(ctx, "block");
+    const single = childNode(ctx, "statement");
+    if (!span) return undefined;
+    if (block) return { kind: "Start", body: this.visit(block) as Statement[], span };
+    const statement = single ? (this.visit(single) as Statement | undefined) : undefined;
+    return statement ? { kind: "Start", body: [statement], span } : undefined;
+  }
+
+  callStatement(ctx: Ctx): Statement | undefined {
+    const callee = this.identifier(realToken(ctx, "callee"));
+    const args = this.args(childNode(ctx, "args"));
+    const guard = this.optionalGuard(ctx);
+    const span = this.spanOf(ctx);
+    if (!callee || !args || guard === null || !span) return undefined;
+    return { kind: "CallStatement", callee, args, ...(guard ? { guard } : {}), span };
+  }
+
+  guard(ctx: Ctx): Condition | undefined {
+    return this.cond(childNode(ctx, "condition"));
+  }
+
+  argumentList(ctx: Ctx): Argument[] {
+    return childNodes(ctx, "arguments")
+      .map((node) => this.visit(node) as Argument | undefined)
+      .filter((argument) => argument !== undefined);
+  }
+
+  argument(ctx: Ctx): Argument | undefined {
+    const value = this.expr(childNode(ctx, "value"));
+    const span = this.spanOf(ctx);
+    if (!value || !span) return undefined;
+    if (!hasToken(ctx, "Equals")) return { kind: "Argument", value, span };
+    const name = this.identifier(realToken(ctx, "name"));
+    return name ? { kind: "Argument", name, value, span } : undefined;
+  }
+
+  invocation(ctx: Ctx): Invocation | undefined {
+    const callee = this.identifier(realToken(ctx, "callee"));
+    const args = this.args(childNode(ctx, "args"));
+    const alias = this.identifier(realToken(ctx, "alias"));
+    const span = this.spanOf(ctx);
+    if (!callee || !span || (hasToken(ctx, "Keyword_as") && !alias)) return undefined;
+    return { kind: "Invocation", callee, ...(args ? { args } : {}), ...(alias ? { alias } : {}), span };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Experiments
+
+  clause(ctx: Ctx): ExperimentClause | undefined {
+    const [only] = Object.values(ctx).flat();
+    return only && !isToken(only) ? (this.visit(only) as ExperimentClause | undefined) : undefined;
+  }
+
+  private invocations(nodes: readonly CstNode[]): Invocation[] {
+    return nodes.map((node) => this.visit(node) as Invocation | undefined).filter((i) => i !== undefined);
+  }
+
+  onClause(ctx: Ctx): ExperimentClause | undefined {
+    const targets = this.invocations(childNodes(ctx, "targets"));
+    const span = this.spanOf(ctx);
+    return targets.length > 0 && span ? { kind: "On", targets, span } : undefined;
+  }
+
+  runClause(ctx: Ctx): ExperimentClause | undefined {
+    const optimizers = this.invocations(childNodes(ctx, "optimizers"));
+    const span = this.spanOf(ctx);
+    return optimizers.length > 0 && span ? { kind: "Run", optimizers, span } : undefined;
+  }
+
+  restartsClause(ctx: Ctx): ExperimentClause | undefined {
+    const count = this.expr(childNode(ctx, "count"));
+    const span = this.spanOf(ctx);
+    return count && span ? { kind: "Restarts", count, span } : undefined;
+  }
+
+  budgetClause(ctx: Ctx): ExperimentClause | undefined {
+    const amount = this.expr(childNode(ctx, "amount"));
+    const unit = realToken(ctx, "unit")?.image;
+    const span = this.spanOf(ctx);
+    if (!amount || (unit !== "gradients" && unit !== "iterations") || !span) return undefined;
+    return { kind: "Budget", amount, unit, span };
+  }
+
+  initClause(ctx: Ctx): ExperimentClause | undefined {
+    const span = this.spanOf(ctx);
+    if (!span) return undefined;
+    if (hasToken(ctx, "Keyword_uniform")) {
+      if (!hasToken(ctx, "Keyword_in")) return { kind: "Init", mode: "uniform", span };
+      const box = childNodes(ctx, "box")
+        .map((node) => this.visit(node) as Interval | undefined)
+        .filter((interval) => interval !== undefined);
+      return box.length > 0 ? { kind: "Init", mode: "uniform", box, span } : undefined;
+    }
+    const pointNode = childNode(ctx, "point");
+    const point = pointNode ? (this.visit(pointNode) as Point | undefined) : undefined;
+    return point ? { kind: "Init", mode: "point", point, span } : undefined;
+  }
+
+  seedClause(ctx: Ctx): ExperimentClause | undefined {
+    const value = this.expr(childNode(ctx, "value"));
+    const span = this.spanOf(ctx);
+    return value && span ? { kind: "Seed", value, span } : undefined;
+  }
+
+  assignClause(ctx: Ctx): ExperimentClause | undefined {
+    const radius = this.expr(childNode(ctx, "radius"));
+    const span = this.spanOf(ctx);
+    return radius && span ? { kind: "Assign", radius, span } : undefined;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Conditions
+
+  condition(ctx: Ctx): Condition | undefined {
+    return this.foldLeft<Condition, "or">(
+      ctx,
+      (node) => this.cond(node),
+      (operator, left, right, span) => ({ kind: "Logical", operator, left, right, span }),
+    );
+  }
+
+  andCondition(ctx: Ctx): Condition | undefined {
+    return this.foldLeft<Condition, "and">(
+      ctx,
+      (node) => this.cond(node),
+      (operator, left, right, span) => ({ kind: "Logical", operator, left, right, span }),
+    );
+  }
+
+  notCondition(ctx: Ctx): Condition | undefined {
+    const span = this.spanOf(ctx);
+    if (!span) return undefined;
+    if (hasToken(ctx, "Keyword_not")) {
+      const operand = this.cond(childNode(ctx, "negated"));
+      return operand ? { kind: "Not", operand, span } : undefined;
+    }
+    const parenthesised = childNode(ctx, "parenthesised");
+    if (parenthesised) {
+      const inner = this.cond(parenthesised);
+      // The parentheses belong to the condition's text, so its span includes them.
+      return inner ? { ...inner, span } : undefined;
+    }
+    return this.cond(childNode(ctx, "comparison"));
+  }
+
+  comparison(ctx: Ctx): Condition | undefined {
+    const left = this.expr(childNode(ctx, "left"));
+    const operator = realToken(ctx, "operator")?.image as ComparisonOperator | undefined;
+    const right = this.expr(childNode(ctx, "right"));
+    const span = this.spanOf(ctx);
+    if (!left || !operator || !right || !span) return undefined;
+    return { kind: "Comparison", operator, left, right, span };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Expressions
+
+  expression(ctx: Ctx): Expr | undefined {
+    return this.foldLeft<Expr, BinaryOperator>(
+      ctx,
+      (node) => this.expr(node),
+      (operator, left, right, span) => ({ kind: "Binary", operator, left, right, span }),
+    );
+  }
+
+  multiplicative(ctx: Ctx): Expr | undefined {
+    return this.foldLeft<Expr, BinaryOperator>(
+      ctx,
+      (node) => this.expr(node),
+      (operator, left, right, span) => ({ kind: "Binary", operator, left, right, span }),
+    );
+  }
+
+  unary(ctx: Ctx): Expr | undefined {
+    const span = this.spanOf(ctx);
+    if (!span) return undefined;
+    if (hasToken(ctx, "Minus")) {
+      const operand = this.expr(childNode(ctx, "negated"));
+      return operand ? { kind: "Unary", operator: "-", operand, span } : undefined;
+    }
+    return this.expr(childNode(ctx, "power"));
+  }
+
+  power(ctx: Ctx): Expr | undefined {
+    const base = this.expr(childNode(ctx, "base"));
+    const span = this.spanOf(ctx);
+    if (!base || !span) return undefined;
+    if (!childNode(ctx, "exponent") && !hasToken(ctx, "Caret")) return base;
+    const exponent = this.expr(childNode(ctx, "exponent"));
+    return exponent ? { kind: "Binary", operator: "^", left: base, right: exponent, span } : undefined;
+  }
+
+  primary(ctx: Ctx): Expr | undefined {
+    const span = this.spanOf(ctx);
+    const number = realToken(ctx, "number");
+    if (number && span) return { kind: "Number", value: Number(number.image), span };
+    const parenthesised = childNode(ctx, "parenthesised");
+    if (parenthesised) {
+      const inner = this.expr(parenthesised);
+      // The parentheses belong to the expression's text, so its span includes them.
+      return inner && span ? { ...inner, span } : undefined;
+    }
+    return this.expr(childNode(ctx, "sumExpression") ?? childNode(ctx, "nameExpression"));
+  }
+
+  sumExpression(ctx: Ctx): Expr | undefined {
+    const index = this.identifier(realToken(ctx, "index"));
+    const from = this.expr(childNode(ctx, "from"));
+    const to = this.expr(childNode(ctx, "to"));
+    const body = this.expr(childNode(ctx, "body"));
+    const span = this.spanOf(ctx);
+    if (!index || !from || !to || !body || !span) return undefined;
+    return { kind: "Sum", index, from, to, body, span };
+  }
+
+  nameExpression(ctx: Ctx): Expr | undefined {
+    const nameToken = realToken(ctx, "name");
+    const span = this.spanOf(ctx);
+    if (!nameToken || !span) return undefined;
+    if (hasToken(ctx, "call")) {
+      const args = this.exprs(childNodes(ctx, "args"));
+      return { kind: "Call", callee: this.identifier(nameToken)!, args, span };
+    }
+    if (hasToken(ctx, "LBracket")) {
+      const index = this.expr(childNode(ctx, "index"));
+      return index ? { kind: "Index", target: this.identifier(nameToken)!, index, span } : undefined;
+    }
+    return { kind: "Name", name: nameToken.image, span };
+  }
+}
+
+/** [start, end) offsets of a real token; undefined for tokens invented by recovery. */
+function tokenBounds(token: IToken): [number, number] | undefined {
+  if (token.isInsertedInRecovery || Number.isNaN(token.startOffset) || token.tokenType === EOF) return undefined;
+  return [token.startOffset, token.startOffset + token.image.length];
+}
+
+function nodeBounds(node: CstNode): [number, number] | undefined {
+  const location = node.location;
+  if (!location || Number.isNaN(location.startOffset) || location.endOffset === undefined) return undefined;
+  if (Number.isNaN(location.endOffset)) return undefined;
+  return [location.startOffset, location.endOffset + 1];
+}

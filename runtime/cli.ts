@@ -1,0 +1,230 @@
+// optc: the one thin module that wires the compiler and the runtime together.
+//   optc compile SPEC [--out DIR]      check, write plan.json and the kernels
+//   optc run SPEC|PLAN [options]        run and print the stationary-distribution table
+//   optc check SPEC                     report diagnostics only
+//   optc fmt SPEC [--write]             print the spec in canonical form
+// Exit codes: 0 success, 1 errors in the spec, 2 bad command line, 3 the run itself failed.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { compileSpec, formatDiagnostic, hasErrors, type CompileResult } from "../compiler/index.js";
+import { SpecNotFoundError } from "../compiler/resolve/load.js";
+import { OPTSPEC_VERSION } from "../compiler/version.js";
+import { parse, print } from "../grammar/index.js";
+import { runPlan, type KernelSource } from "./execute.js";
+import { PLAN_FORMAT, type Plan } from "./plan.js";
+import { formatStationaryTables } from "./report/table.js";
+import { resultsToJson } from "./results.js";
+
+export const EXIT = { ok: 0, specErrors: 1, usage: 2, runFailed: 3 } as const;
+
+const USAGE = `optc ${OPTSPEC_VERSION}: compile and run .optspec optimizer experiments
+
+usage:
+  optc compile SPEC [--out DIR]        check SPEC, write DIR/plan.json and DIR/kernels/*.js
+                                       (DIR defaults to out/<spec name>)
+  optc run SPEC|PLAN [options]         run a spec or a compiled plan.json
+      --json FILE                      write results as JSON (- for stdout)
+      --restarts N                     override every experiment's restarts
+      --seed S                         override every experiment's seed
+      --workers K                      worker threads (0 = this thread; default: by amount of work)
+      --quiet                          print no table
+  optc check SPEC                      report problems in SPEC and exit
+  optc fmt SPEC [--write]              print SPEC in canonical form (or rewrite it in place)
+  optc --version | --help
+
+exit codes: 0 ok, 1 errors in the spec, 2 bad command line, 3 the run failed`;
+
+class UsageError extends Error {}
+
+interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly color: boolean;
+}
+
+const processIo: Io = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  color: process.stderr.isTTY === true,
+};
+
+/** Runs optc with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case "compile":
+        return commandCompile(rest, io);
+      case "run":
+        return await commandRun(rest, io);
+      case "check":
+        return commandCheck(rest, io);
+      case "fmt":
+        return commandFmt(rest, io);
+      case "--version":
+      case "-v":
+        io.stdout(`${OPTSPEC_VERSION}\n`);
+        return EXIT.ok;
+      case "--help":
+      case "-h":
+      case "help":
+        io.stdout(`${USAGE}\n`);
+        return EXIT.ok;
+      case undefined:
+        throw new UsageError("missing command");
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`optc: ${error.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof SpecNotFoundError) {
+      io.stderr(`optc: ${error.message}: check the path (it is relative to the current directory)\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`optc: the run failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.runFailed;
+  }
+}
+
+function options<T extends Record<string, { type: "string" | "boolean" }>>(args: readonly string[], spec: T) {
+  try {
+    return parseArgs({ args: [...args], options: spec, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error));
+  }
+}
+
+function onePositional(positionals: readonly string[], what: string): string {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`);
+  if (positionals.length > 1) throw new UsageError(`expected one ${what}, got ${positionals.length}: ${positionals.join(" ")}`);
+  return positionals[0]!;
+}
+
+function integerFlag(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${flag} must be an integer of at least ${min}, got '${value}'`);
+  return n;
+}
+
+/** Compiles and prints diagnostics; returns the result (plan undefined on errors). */
+function compileAndReport(specPath: string, io: Io): CompileResult {
+  const result = compileSpec(specPath);
+  const texts = new Map(result.files.map((f) => [f.path, f.text]));
+  for (const d of result.diagnostics) io.stderr(`${formatDiagnostic(d, (file) => texts.get(file), io.color)}\n\n`);
+  const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = result.diagnostics.length - errors;
+  if (result.diagnostics.length) io.stderr(`${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}\n`);
+  return result;
+}
+
+function commandCheck(args: readonly string[], io: Io): number {
+  const { positionals } = options(args, {});
+  const result = compileAndReport(onePositional(positionals, "spec file"), io);
+  return hasErrors(result.diagnostics) ? EXIT.specErrors : EXIT.ok;
+}
+
+function commandCompile(args: readonly string[], io: Io): number {
+  const { positionals, values } = options(args, { out: { type: "string" } });
+  const specPath = onePositional(positionals, "spec file");
+  const result = compileAndReport(specPath, io);
+  if (!result.plan) return EXIT.specErrors;
+  const out = resolve(values.out ?? join("out", basename(specPath).replace(/\.optspec$/, "")));
+  mkdirSync(join(out, "kernels"), { recursive: true });
+  for (const [file, source] of result.kernels) writeAtomically(join(out, "kernels", file), source);
+  writeAtomically(join(out, "plan.json"), `${JSON.stringify(result.plan, null, 2)}\n`);
+  io.stderr(`wrote ${join(out, "plan.json")} and ${result.kernels.size} kernels in ${join(out, "kernels")}\n`);
+  return EXIT.ok;
+}
+
+async function commandRun(args: readonly string[], io: Io): Promise<number> {
+  const { positionals, values } = options(args, {
+    json: { type: "string" },
+    restarts: { type: "string" },
+    seed: { type: "string" },
+    workers: { type: "string" },
+    quiet: { type: "boolean" },
+  });
+  const input = onePositional(positionals, "spec file or plan.json");
+  const restarts = integerFlag(values.restarts, "restarts", 1);
+  const seed = integerFlag(values.seed, "seed", 0);
+  const workers = integerFlag(values.workers, "workers", 0);
+  let plan: Plan;
+  let kernelSource: KernelSource;
+  if (input.endsWith(".json")) {
+    plan = readPlan(input);
+    const kernelDir = join(dirname(input), "kernels");
+    kernelSource = (file) => {
+      try {
+        return readFileSync(join(kernelDir, file), "utf8");
+      } catch {
+        throw new Error(`kernel '${file}' of the plan is missing from ${kernelDir}; run 'optc compile' again`);
+      }
+    };
+  } else {
+    const result = compileAndReport(input, io);
+    if (!result.plan) return EXIT.specErrors;
+    plan = result.plan;
+    kernelSource = (file) => result.kernels.get(file)!;
+  }
+  const results = await runPlan(plan, kernelSource, {
+    ...(restarts !== undefined ? { restarts } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+  });
+  if (values.json === "-") io.stdout(`${resultsToJson(results)}\n`);
+  else if (values.json !== undefined) writeAtomically(resolve(values.json), `${resultsToJson(results)}\n`);
+  if (!values.quiet) (values.json === "-" ? io.stderr : io.stdout)(`${formatStationaryTables(results)}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${results.workers === 0 ? "this thread" : `${results.workers} worker threads`}\n`);
+  return EXIT.ok;
+}
+
+function readPlan(path: string): Plan {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UsageError(`cannot read plan '${path}'`);
+  }
+  let plan: Plan;
+  try {
+    plan = JSON.parse(text) as Plan;
+  } catch (error) {
+    throw new UsageError(`'${path}' is not valid JSON (${error instanceof Error ? error.message : error}); make a plan with 'optc compile SPEC'`);
+  }
+  if (plan?.format !== PLAN_FORMAT) throw new UsageError(`'${path}' is not an optspec plan; make one with 'optc compile SPEC'`);
+  return plan;
+}
+
+function commandFmt(args: readonly string[], io: Io): number {
+  const { positionals, values } = options(args, { write: { type: "boolean" } });
+  const path = onePositional(positionals, "spec file");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new SpecNotFoundError(path);
+  }
+  const { program, problems } = parse(text, path);
+  if (problems.length) {
+    for (const p of problems) io.stderr(`${formatDiagnostic({ code: p.code, severity: "error", message: p.message, span: p.span, related: [] }, () => text, io.color)}\n\n`);
+    io.stderr("optc fmt: not formatted, the file has syntax errors\n");
+    return EXIT.specErrors;
+  }
+  const formatted = print(program);
+  if (values.write) writeAtomically(path, formatted);
+  else io.stdout(formatted);
+  return EXIT.ok;
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, path);
+}

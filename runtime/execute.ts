@@ -1,0 +1,121 @@
+// Executes a plan: every cell's kernel over all restarts (in this thread or on workers),
+// then each end point assigned to a minimum.
+import { availableParallelism, cpus } from "node:os";
+import { assignToMinimum, isFinitePoint } from "./assign.js";
+import { loadKernel, prepareCell, sliceJob, type CellBuffers } from "./kernel.js";
+import type { Plan, PlanCell, PlanExperiment, PlanLandscape } from "./plan.js";
+import type { CellResult, ExperimentResult, Results } from "./results.js";
+import { runOnWorkers, type PoolTask } from "./workers.js";
+
+export interface RunOptions {
+  /** Worker threads; 0 runs in this thread; undefined chooses by the amount of work. */
+  readonly workers?: number;
+  readonly restarts?: number;
+  readonly seed?: number;
+}
+
+/** Below this many trajectory-steps in a run, starting workers costs more than it saves (see `npm run bench`). */
+export const WORKER_THRESHOLD_STEPS = 2e8;
+
+/** Reads a kernel's source by its file name in the plan. */
+export type KernelSource = (file: string) => string;
+
+/** The worker count `--workers` defaults to for a plan. */
+export function defaultWorkers(plan: Plan): number {
+  const steps = plan.experiments.reduce((sum, e) => sum + e.cells.length * e.restarts * (e.budget.gradients ?? e.budget.iterations ?? 0), 0);
+  return steps < WORKER_THRESHOLD_STEPS ? 0 : availableParallelism();
+}
+
+/** The plan with `--restarts` / `--seed` applied to every experiment. */
+export function withOverrides(plan: Plan, options: RunOptions): Plan {
+  return {
+    ...plan,
+    experiments: plan.experiments.map((e) => ({ ...e, restarts: options.restarts ?? e.restarts, seed: options.seed ?? e.seed })),
+  };
+}
+
+/** Runs every cell of every experiment and returns the results. */
+export async function runPlan(original: Plan, kernelSource: KernelSource, options: RunOptions = {}): Promise<Results> {
+  const plan = withOverrides(original, options);
+  const workers = options.workers ?? defaultWorkers(plan);
+  const started = performance.now();
+  const prepared = plan.experiments.map((experiment) => ({
+    experiment,
+    cells: experiment.cells.map((cell) => {
+      const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
+      return { cell, landscape, source: kernelSource(cell.kernel), buffers: prepareCell(experiment, landscape, cell.optimizer, experiment.restarts) };
+    }),
+  }));
+  const all = prepared.flatMap((p) => p.cells.map((c) => ({ ...c, experiment: p.experiment })));
+  if (workers <= 0) {
+    for (const c of all) loadKernel(c.source)(sliceJob(c.buffers, c.experiment, 0, c.experiment.restarts));
+  } else {
+    const tasks: PoolTask[] = [];
+    for (const c of all) {
+      const restarts = c.experiment.restarts;
+      const chunk = Math.max(64, Math.ceil(restarts / (2 * workers)));
+      for (let from = 0; from < restarts; from += chunk)
+        tasks.push({ source: c.source, job: sliceJob(c.buffers, c.experiment, from, Math.min(chunk, restarts - from)) });
+    }
+    await runOnWorkers(tasks, workers);
+  }
+  const experiments: ExperimentResult[] = prepared.map(({ experiment, cells }) => ({
+    name: experiment.name,
+    seed: experiment.seed,
+    restarts: experiment.restarts,
+    budget: experiment.budget,
+    radius: experiment.radius,
+    landscapes: experiment.landscapes.map((l) => ({ name: l.name, declaration: l.declaration, params: l.params, coordinates: l.coordinates, minima: l.minima })),
+    optimizers: experiment.optimizers,
+    cells: cells.map(({ cell, landscape, buffers }) => summarizeCell(cell, landscape, experiment, buffers)),
+  }));
+  const seeds = new Set(plan.experiments.map((e) => e.seed));
+  return {
+    spec: plan.spec,
+    specHash: plan.specHash,
+    optspecVersion: plan.optspecVersion,
+    seed: seeds.size === 1 ? [...seeds][0]! : null,
+    backend: "js",
+    workers,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? "unknown",
+    wallSeconds: (performance.now() - started) / 1000,
+    experiments,
+  };
+}
+
+/** Counts per minimum, divergence and spent budget of one cell, plus its per-restart values. */
+export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experiment: PlanExperiment, buffers: CellBuffers): CellResult {
+  const restarts = experiment.restarts;
+  const names = landscape.minima.map((m) => m.name);
+  const counts: Record<string, number> = Object.fromEntries([...names, "Else"].map((n) => [n, 0]));
+  const minimum: number[] = new Array(restarts);
+  const point = new Float64Array(landscape.dims);
+  let diverged = 0;
+  let gradientEvaluations = 0;
+  for (let r = 0; r < restarts; r++) {
+    for (let i = 0; i < landscape.dims; i++) point[i] = buffers.end[i]![r]!;
+    const loss = buffers.loss[r]!;
+    gradientEvaluations += buffers.evals[r]!;
+    const finite = isFinitePoint(point, loss);
+    if (!finite) diverged++;
+    const m = finite ? assignToMinimum(point, landscape.minima, experiment.radius) : -1;
+    minimum[r] = m;
+    counts[m < 0 ? "Else" : names[m]!]! += 1;
+  }
+  return {
+    landscape: cell.landscape,
+    optimizer: cell.optimizer,
+    restarts,
+    gradientEvaluations,
+    diverged,
+    counts,
+    trajectories: {
+      minimum,
+      loss: Array.from(buffers.loss),
+      gradientEvaluations: Array.from(buffers.evals),
+      iterations: Array.from(buffers.steps),
+      end: buffers.end.map((c) => Array.from(c)),
+    },
+  };
+}

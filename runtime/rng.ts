@@ -1,0 +1,69 @@
+// The counter-based random number generator: every draw is a pure function of a 64-bit key
+// (derived from seed, experiment, optimizer, landscape and restart) and a counter, so a
+// trajectory's noise does not depend on which thread or in which order it runs.
+//
+// The generator is two rounds of Wellons' lowbias32 integer hash: u = (h(h(c ^ k0) ^ k1) + 0.5)
+// / 2^32, in (0, 1) with 32 bits of resolution. The same source text is inlined into every
+// emitted kernel, so the kernels and the runtime draw identical streams.
+
+/** JavaScript source of `mix32` and `uniform`, inlined verbatim into kernels. */
+export const RNG_SOURCE = `function mix32(h) {
+  h ^= h >>> 16; h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15; h = Math.imul(h, 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+function uniform(k0, k1, c) {
+  return (mix32(mix32((c ^ k0) >>> 0) ^ k1) + 0.5) * 2.3283064365386963e-10;
+}`;
+
+const built = new Function(`${RNG_SOURCE}\nreturn { mix32, uniform };`)() as {
+  mix32: (h: number) => number;
+  uniform: (k0: number, k1: number, counter: number) => number;
+};
+
+/** The 32-bit integer hash used throughout (a bijection on uint32). */
+export const mix32 = built.mix32;
+
+/** The counter-th uniform draw in (0, 1) of the stream with key (k0, k1). */
+export const uniform = built.uniform;
+
+/** FNV-1a hash of a string (the stream's name), as uint32. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The key of restart `restart` in stream `stream` under `seed` (a non-negative integer < 2^53). */
+export function restartKey(seed: number, stream: string, restart: number): [number, number] {
+  const seedLow = seed >>> 0;
+  const seedHigh = Math.floor(seed / 4294967296) >>> 0;
+  const base = mix32(hashString(stream) ^ mix32(seedLow ^ mix32(seedHigh)));
+  const k0 = mix32(base ^ mix32(restart >>> 0));
+  const k1 = mix32((k0 ^ 0x9e3779b9 ^ mix32((restart + 0x632be5ab) >>> 0)) >>> 0);
+  return [k0, k1];
+}
+
+/** Keys of restarts [from, from + count) as interleaved (k0, k1) pairs. */
+export function restartKeys(seed: number, stream: string, from: number, count: number): Uint32Array {
+  const keys = new Uint32Array(2 * count);
+  for (let i = 0; i < count; i++) {
+    const [k0, k1] = restartKey(seed, stream, from + i);
+    keys[2 * i] = k0;
+    keys[2 * i + 1] = k1;
+  }
+  return keys;
+}
+
+/** The stream name of an optimizer's noise in one cell of an experiment. */
+export function noiseStream(experiment: string, optimizer: string, landscape: string): string {
+  return `noise/${experiment}/${optimizer}/${landscape}`;
+}
+
+/** The stream name of the starting points: shared by all optimizers (a paired design). */
+export function initStream(experiment: string, landscape: string): string {
+  return `init/${experiment}/${landscape}`;
+}
