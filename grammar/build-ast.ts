@@ -4,7 +4,14 @@
 // missing; list-shaped parents keep the items that did build, so one broken statement, clause or
 // declaration costs only itself.
 
-import { EOF, type CstChildrenDictionary, type CstElement, type CstNode, type IToken } from "chevrotain";
+import {
+  EOF,
+  type CstChildrenDictionary,
+  type CstElement,
+  type CstNode,
+  type CstNodeLocation,
+  type IToken,
+} from "chevrotain";
 import type {
   Acceptance,
   Argument,
@@ -87,9 +94,9 @@ function isToken(element: CstElement): element is IToken {
   return (element as IToken).tokenType !== undefined;
 }
 
-/** A real (not recovery-inserted) token of the child list `label`, by position in that list. */
-function realToken(ctx: Ctx, label: string, index = 0): IToken | undefined {
-  const element = ctx[label]?.[index];
+/** The first token labelled `label`, unless recovery invented it. */
+function realToken(ctx: Ctx, label: string): IToken | undefined {
+  const element = ctx[label]?.[0];
   if (element === undefined || !isToken(element)) return undefined;
   if (element.isInsertedInRecovery || Number.isNaN(element.startOffset) || element.tokenType === EOF) return undefined;
   return element;
@@ -108,7 +115,7 @@ function childNode(ctx: Ctx, label: string): CstNode | undefined {
 }
 
 /** Builds the AST of one declaration from its CST; reports the problems only it can see. */
-export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, unknown>() {
+export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocation | undefined, unknown>() {
   constructor(
     private readonly source: SourceText,
     private readonly reportSyntaxProblem: (message: string, span: Span) => void,
@@ -120,19 +127,25 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
   // ------------------------------------------------------------------------------------------
   // Helpers
 
-  /** The span of everything a rule consumed, ignoring tokens that recovery invented. */
-  private spanOf(ctx: Ctx): Span | undefined {
-    let start = Infinity;
-    let end = -Infinity;
-    for (const elements of Object.values(ctx)) {
-      for (const element of elements) {
-        const bounds = isToken(element) ? tokenBounds(element) : nodeBounds(element);
-        if (!bounds) continue;
-        start = Math.min(start, bounds[0]);
-        end = Math.max(end, bounds[1]);
-      }
+  // Chevrotain passes each rule's children; this also hands over the node's location, which
+  // "full" tracking computes from real tokens only (recovery-inserted ones have no position).
+  override visit(node: CstNode | CstNode[]): unknown {
+    const single = Array.isArray(node) ? node[0] : node;
+    return single ? super.visit(single, single.location) : undefined;
+  }
+
+  private spanOf(location: CstNodeLocation | undefined): Span | undefined {
+    const bounds = location && locationBounds(location);
+    return bounds ? this.source.span(bounds[0], bounds[1]) : undefined;
+  }
+
+  /** For rules that are one alternation of subrules: the chosen subrule's result. */
+  private visitOnlyChild(ctx: Ctx): unknown {
+    for (const label in ctx) {
+      const only = ctx[label]![0];
+      return only && !isToken(only) ? this.visit(only) : undefined;
     }
-    return start <= end ? this.source.span(start, end) : undefined;
+    return undefined;
   }
 
   private identifier(token: IToken | undefined): Identifier | undefined {
@@ -201,20 +214,19 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
   // Declarations
 
   declaration(ctx: Ctx): Declaration | undefined {
-    const [only] = Object.values(ctx).flat();
-    return only && !isToken(only) ? (this.visit(only) as Declaration | undefined) : undefined;
+    return this.visitOnlyChild(ctx) as Declaration | undefined;
   }
 
-  importDeclaration(ctx: Ctx): ImportDecl | undefined {
+  importDeclaration(ctx: Ctx, location?: CstNodeLocation): ImportDecl | undefined {
     const path = realToken(ctx, "path");
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!path || !span) return undefined;
     return { kind: "Import", path: stringValue(path), span };
   }
 
-  landscapeDeclaration(ctx: Ctx): LandscapeDecl | undefined {
+  landscapeDeclaration(ctx: Ctx, location?: CstNodeLocation): LandscapeDecl | undefined {
     const name = this.identifier(realToken(ctx, "name"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!name || !span) return undefined;
     const objectiveName = realToken(ctx, "objectiveName");
     if (objectiveName && objectiveName.image !== "f") {
@@ -242,9 +254,9 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
       .filter((parameter) => parameter !== undefined);
   }
 
-  parameter(ctx: Ctx): Parameter | undefined {
+  parameter(ctx: Ctx, location?: CstNodeLocation): Parameter | undefined {
     const name = this.identifier(realToken(ctx, "name"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!name || !span) return undefined;
     const defaultNode = childNode(ctx, "default");
     if (!defaultNode) return { kind: "Parameter", name, span };
@@ -252,36 +264,36 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return defaultValue ? { kind: "Parameter", name, default: defaultValue, span } : undefined;
   }
 
-  variable(ctx: Ctx): LandscapeDecl["variables"][number] | undefined {
+  variable(ctx: Ctx, location?: CstNodeLocation): LandscapeDecl["variables"][number] | undefined {
     const name = this.identifier(realToken(ctx, "name"));
     const domain = childNode(ctx, "domain");
     const interval = domain ? (this.visit(domain) as Interval | undefined) : undefined;
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!name || !interval || !span) return undefined;
     if (!hasToken(ctx, "LBracket")) return { kind: "Variable", name, domain: interval, span };
     const size = this.expr(childNode(ctx, "size"));
     return size ? { kind: "Variable", name, size, domain: interval, span } : undefined;
   }
 
-  interval(ctx: Ctx): Interval | undefined {
+  interval(ctx: Ctx, location?: CstNodeLocation): Interval | undefined {
     const lo = this.expr(childNode(ctx, "lo"));
     const hi = this.expr(childNode(ctx, "hi"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     return lo && hi && span ? { kind: "Interval", lo, hi, span } : undefined;
   }
 
-  minimum(ctx: Ctx): MinimumDecl | undefined {
+  minimum(ctx: Ctx, location?: CstNodeLocation): MinimumDecl | undefined {
     const name = this.identifier(realToken(ctx, "name"));
     const label = realToken(ctx, "label")?.image;
     const pointNode = childNode(ctx, "point");
     const at = pointNode ? (this.visit(pointNode) as Point | undefined) : undefined;
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!name || (label !== "global" && label !== "local") || !at || !span) return undefined;
     return { kind: "Minimum", name, label, at, span };
   }
 
-  point(ctx: Ctx): Point | undefined {
-    const span = this.spanOf(ctx);
+  point(ctx: Ctx, location?: CstNodeLocation): Point | undefined {
+    const span = this.spanOf(location);
     if (!span) return undefined;
     if (hasToken(ctx, "Keyword_all")) {
       const value = this.expr(childNode(ctx, "fill"));
@@ -291,9 +303,9 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return coordinates.length > 0 ? { kind: "PointList", coordinates, span } : undefined;
   }
 
-  optimizerDeclaration(ctx: Ctx): OptimizerDecl | OptimizerAlias | undefined {
+  optimizerDeclaration(ctx: Ctx, location?: CstNodeLocation): OptimizerDecl | OptimizerAlias | undefined {
     const name = this.identifier(realToken(ctx, "name"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!name || !span) return undefined;
     if (hasToken(ctx, "Equals")) {
       const targetName = realToken(ctx, "targetName");
@@ -315,17 +327,17 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return { kind: "Optimizer", name, params: this.params(ctx), body: this.visit(block) as Statement[], span };
   }
 
-  procedureDeclaration(ctx: Ctx): ProcedureDecl | undefined {
+  procedureDeclaration(ctx: Ctx, location?: CstNodeLocation): ProcedureDecl | undefined {
     const name = this.identifier(realToken(ctx, "name"));
     const block = childNode(ctx, "block");
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!name || !block || !span) return undefined;
     return { kind: "Procedure", name, params: this.params(ctx), body: this.visit(block) as Statement[], span };
   }
 
-  experimentDeclaration(ctx: Ctx): ExperimentDecl | undefined {
+  experimentDeclaration(ctx: Ctx, location?: CstNodeLocation): ExperimentDecl | undefined {
     const name = this.identifier(realToken(ctx, "name"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!name || !span) return undefined;
     const clauses = childNodes(ctx, "clauses")
       .map((node) => this.visit(node) as ExperimentClause | undefined)
@@ -341,67 +353,66 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
   }
 
   statement(ctx: Ctx): Statement | undefined {
-    const [only] = Object.values(ctx).flat();
-    return only && !isToken(only) ? (this.visit(only) as Statement | undefined) : undefined;
+    return this.visitOnlyChild(ctx) as Statement | undefined;
   }
 
-  perturbStatement(ctx: Ctx): Statement | undefined {
+  perturbStatement(ctx: Ctx, location?: CstNodeLocation): Statement | undefined {
     const target = realToken(ctx, "target")?.image;
     const distributionNode = childNode(ctx, "distribution");
     const distribution = distributionNode ? (this.visit(distributionNode) as Distribution | undefined) : undefined;
     const guard = this.optionalGuard(ctx);
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if ((target !== "gradient" && target !== "model") || !distribution || guard === null || !span) return undefined;
     return { kind: "Perturb", target, distribution, ...(guard ? { guard } : {}), span };
   }
 
-  distribution(ctx: Ctx): Distribution | undefined {
+  distribution(ctx: Ctx, location?: CstNodeLocation): Distribution | undefined {
     const family = this.identifier(realToken(ctx, "family"));
     const args = this.args(childNode(ctx, "args"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     return family && args && span ? { kind: "Distribution", family, args, span } : undefined;
   }
 
-  ascendStatement(ctx: Ctx): Statement | undefined {
+  ascendStatement(ctx: Ctx, location?: CstNodeLocation): Statement | undefined {
     const radius = this.expr(childNode(ctx, "radius"));
     const guard = this.optionalGuard(ctx);
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!radius || guard === null || !span) return undefined;
     const normalized = hasToken(ctx, "Keyword_normalized");
     return { kind: "Ascend", radius, normalized, ...(guard ? { guard } : {}), span };
   }
 
-  descendStatement(ctx: Ctx): Statement | undefined {
+  descendStatement(ctx: Ctx, location?: CstNodeLocation): Statement | undefined {
     const rate = this.expr(childNode(ctx, "rate"));
     const methodNode = childNode(ctx, "method");
     const method = methodNode ? (this.visit(methodNode) as Invocation | undefined) : undefined;
     const guard = this.optionalGuard(ctx);
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     const brokenMethod = hasToken(ctx, "Keyword_with") && !method;
     if (!rate || brokenMethod || guard === null || !span) return undefined;
     return { kind: "Descend", rate, ...(method ? { method } : {}), ...(guard ? { guard } : {}), span };
   }
 
-  repeatStatement(ctx: Ctx): Statement | undefined {
+  repeatStatement(ctx: Ctx, location?: CstNodeLocation): Statement | undefined {
     const times = this.expr(childNode(ctx, "times"));
     const block = childNode(ctx, "block");
     const until = this.cond(childNode(ctx, "until"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     const brokenUntil = hasToken(ctx, "Keyword_until") && !until;
     if (!times || !block || brokenUntil || !span) return undefined;
     return { kind: "Repeat", times, body: this.visit(block) as Statement[], ...(until ? { until } : {}), span };
   }
 
-  hopStatement(ctx: Ctx): Statement | undefined {
+  hopStatement(ctx: Ctx, location?: CstNodeLocation): Statement | undefined {
     const acceptanceNode = childNode(ctx, "acceptance");
     const accept = acceptanceNode ? (this.visit(acceptanceNode) as Acceptance | undefined) : undefined;
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!accept || !span) return undefined;
     return { kind: "Hop", body: this.statements(childNodes(ctx, "statements")), accept, span };
   }
 
-  acceptance(ctx: Ctx): Acceptance | undefined {
-    const span = this.spanOf(ctx);
+  acceptance(ctx: Ctx, location?: CstNodeLocation): Acceptance | undefined {
+    const span = this.spanOf(location);
     if (!span) return undefined;
     if (hasToken(ctx, "Keyword_always")) return { kind: "Acceptance", rule: "always", span };
     if (hasToken(ctx, "Keyword_if")) return { kind: "Acceptance", rule: "lower", span };
@@ -409,8 +420,8 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return temperature ? { kind: "Acceptance", rule: "metropolis", temperature, span } : undefined;
   }
 
-  startStatement(ctx: Ctx): Statement | undefined {
-    const span = this.spanOf(ctx);
+  startStatement(ctx: Ctx, location?: CstNodeLocation): Statement | undefined {
+    const span = this.spanOf(location);
     const block = childNode(ctx, "block");
     const single = childNode(ctx, "statement");
     if (!span) return undefined;
@@ -419,11 +430,11 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return statement ? { kind: "Start", body: [statement], span } : undefined;
   }
 
-  callStatement(ctx: Ctx): Statement | undefined {
+  callStatement(ctx: Ctx, location?: CstNodeLocation): Statement | undefined {
     const callee = this.identifier(realToken(ctx, "callee"));
     const args = this.args(childNode(ctx, "args"));
     const guard = this.optionalGuard(ctx);
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!callee || !args || guard === null || !span) return undefined;
     return { kind: "CallStatement", callee, args, ...(guard ? { guard } : {}), span };
   }
@@ -438,20 +449,20 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
       .filter((argument) => argument !== undefined);
   }
 
-  argument(ctx: Ctx): Argument | undefined {
+  argument(ctx: Ctx, location?: CstNodeLocation): Argument | undefined {
     const value = this.expr(childNode(ctx, "value"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!value || !span) return undefined;
     if (!hasToken(ctx, "Equals")) return { kind: "Argument", value, span };
     const name = this.identifier(realToken(ctx, "name"));
     return name ? { kind: "Argument", name, value, span } : undefined;
   }
 
-  invocation(ctx: Ctx): Invocation | undefined {
+  invocation(ctx: Ctx, location?: CstNodeLocation): Invocation | undefined {
     const callee = this.identifier(realToken(ctx, "callee"));
     const args = this.args(childNode(ctx, "args"));
     const alias = this.identifier(realToken(ctx, "alias"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!callee || !span || (hasToken(ctx, "Keyword_as") && !alias)) return undefined;
     return { kind: "Invocation", callee, ...(args ? { args } : {}), ...(alias ? { alias } : {}), span };
   }
@@ -460,42 +471,41 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
   // Experiments
 
   clause(ctx: Ctx): ExperimentClause | undefined {
-    const [only] = Object.values(ctx).flat();
-    return only && !isToken(only) ? (this.visit(only) as ExperimentClause | undefined) : undefined;
+    return this.visitOnlyChild(ctx) as ExperimentClause | undefined;
   }
 
   private invocations(nodes: readonly CstNode[]): Invocation[] {
     return nodes.map((node) => this.visit(node) as Invocation | undefined).filter((i) => i !== undefined);
   }
 
-  onClause(ctx: Ctx): ExperimentClause | undefined {
+  onClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
     const targets = this.invocations(childNodes(ctx, "targets"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     return targets.length > 0 && span ? { kind: "On", targets, span } : undefined;
   }
 
-  runClause(ctx: Ctx): ExperimentClause | undefined {
+  runClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
     const optimizers = this.invocations(childNodes(ctx, "optimizers"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     return optimizers.length > 0 && span ? { kind: "Run", optimizers, span } : undefined;
   }
 
-  restartsClause(ctx: Ctx): ExperimentClause | undefined {
+  restartsClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
     const count = this.expr(childNode(ctx, "count"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     return count && span ? { kind: "Restarts", count, span } : undefined;
   }
 
-  budgetClause(ctx: Ctx): ExperimentClause | undefined {
+  budgetClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
     const amount = this.expr(childNode(ctx, "amount"));
     const unit = realToken(ctx, "unit")?.image;
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!amount || (unit !== "gradients" && unit !== "iterations") || !span) return undefined;
     return { kind: "Budget", amount, unit, span };
   }
 
-  initClause(ctx: Ctx): ExperimentClause | undefined {
-    const span = this.spanOf(ctx);
+  initClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
+    const span = this.spanOf(location);
     if (!span) return undefined;
     if (hasToken(ctx, "Keyword_uniform")) {
       if (!hasToken(ctx, "Keyword_in")) return { kind: "Init", mode: "uniform", span };
@@ -509,15 +519,15 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return point ? { kind: "Init", mode: "point", point, span } : undefined;
   }
 
-  seedClause(ctx: Ctx): ExperimentClause | undefined {
+  seedClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
     const value = this.expr(childNode(ctx, "value"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     return value && span ? { kind: "Seed", value, span } : undefined;
   }
 
-  assignClause(ctx: Ctx): ExperimentClause | undefined {
+  assignClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
     const radius = this.expr(childNode(ctx, "radius"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     return radius && span ? { kind: "Assign", radius, span } : undefined;
   }
 
@@ -540,8 +550,8 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     );
   }
 
-  notCondition(ctx: Ctx): Condition | undefined {
-    const span = this.spanOf(ctx);
+  notCondition(ctx: Ctx, location?: CstNodeLocation): Condition | undefined {
+    const span = this.spanOf(location);
     if (!span) return undefined;
     if (hasToken(ctx, "Keyword_not")) {
       const operand = this.cond(childNode(ctx, "negated"));
@@ -556,11 +566,11 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return this.cond(childNode(ctx, "comparison"));
   }
 
-  comparison(ctx: Ctx): Condition | undefined {
+  comparison(ctx: Ctx, location?: CstNodeLocation): Condition | undefined {
     const left = this.expr(childNode(ctx, "left"));
     const operator = realToken(ctx, "operator")?.image as ComparisonOperator | undefined;
     const right = this.expr(childNode(ctx, "right"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!left || !operator || !right || !span) return undefined;
     return { kind: "Comparison", operator, left, right, span };
   }
@@ -584,8 +594,8 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     );
   }
 
-  unary(ctx: Ctx): Expr | undefined {
-    const span = this.spanOf(ctx);
+  unary(ctx: Ctx, location?: CstNodeLocation): Expr | undefined {
+    const span = this.spanOf(location);
     if (!span) return undefined;
     if (hasToken(ctx, "Minus")) {
       const operand = this.expr(childNode(ctx, "negated"));
@@ -594,17 +604,17 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return this.expr(childNode(ctx, "power"));
   }
 
-  power(ctx: Ctx): Expr | undefined {
+  power(ctx: Ctx, location?: CstNodeLocation): Expr | undefined {
     const base = this.expr(childNode(ctx, "base"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!base || !span) return undefined;
     if (!childNode(ctx, "exponent") && !hasToken(ctx, "Caret")) return base;
     const exponent = this.expr(childNode(ctx, "exponent"));
     return exponent ? { kind: "Binary", operator: "^", left: base, right: exponent, span } : undefined;
   }
 
-  primary(ctx: Ctx): Expr | undefined {
-    const span = this.spanOf(ctx);
+  primary(ctx: Ctx, location?: CstNodeLocation): Expr | undefined {
+    const span = this.spanOf(location);
     const number = realToken(ctx, "number");
     if (number && span) return { kind: "Number", value: Number(number.image), span };
     const parenthesised = childNode(ctx, "parenthesised");
@@ -616,19 +626,19 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<undefined, u
     return this.expr(childNode(ctx, "sumExpression") ?? childNode(ctx, "nameExpression"));
   }
 
-  sumExpression(ctx: Ctx): Expr | undefined {
+  sumExpression(ctx: Ctx, location?: CstNodeLocation): Expr | undefined {
     const index = this.identifier(realToken(ctx, "index"));
     const from = this.expr(childNode(ctx, "from"));
     const to = this.expr(childNode(ctx, "to"));
     const body = this.expr(childNode(ctx, "body"));
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!index || !from || !to || !body || !span) return undefined;
     return { kind: "Sum", index, from, to, body, span };
   }
 
-  nameExpression(ctx: Ctx): Expr | undefined {
+  nameExpression(ctx: Ctx, location?: CstNodeLocation): Expr | undefined {
     const nameToken = realToken(ctx, "name");
-    const span = this.spanOf(ctx);
+    const span = this.spanOf(location);
     if (!nameToken || !span) return undefined;
     if (hasToken(ctx, "call")) {
       const args = this.exprs(childNodes(ctx, "args"));
@@ -649,8 +659,11 @@ function tokenBounds(token: IToken): [number, number] | undefined {
 }
 
 function nodeBounds(node: CstNode): [number, number] | undefined {
-  const location = node.location;
-  if (!location || Number.isNaN(location.startOffset) || location.endOffset === undefined) return undefined;
-  if (Number.isNaN(location.endOffset)) return undefined;
-  return [location.startOffset, location.endOffset + 1];
+  return node.location ? locationBounds(node.location) : undefined;
+}
+
+function locationBounds(location: CstNodeLocation): [number, number] | undefined {
+  const { startOffset, endOffset } = location;
+  if (Number.isNaN(startOffset) || endOffset === undefined || Number.isNaN(endOffset)) return undefined;
+  return [startOffset, endOffset + 1];
 }

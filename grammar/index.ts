@@ -82,7 +82,7 @@ function* splitAtDeclarations(tokens: readonly IToken[]): Generator<{ tokens: IT
   let start = 0;
   for (let i = 1; i <= tokens.length; i++) {
     const token = tokens[i];
-    if (token && !declarationKeywords.some((keyword) => tokenMatcher(token, keyword))) continue;
+    if (token && !declarationKeywords.includes(token.tokenType)) continue;
     yield { tokens: tokens.slice(start, i), ...(token ? { next: token } : {}) };
     start = i;
   }

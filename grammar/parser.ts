@@ -697,6 +697,7 @@ export const declarationKeywords: readonly TokenType[] = [
   K.experiment,
 ];
 
+/** The parser's message provider; `parse` sets its `endOfInput` before each declaration. */
 export const messages = new ReadableMessages();
 
 /** The one parser instance, reused for every parse (building it analyses the whole grammar). */

@@ -50,10 +50,13 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
   if (workers <= 0) {
     for (const c of all) loadKernel(c.source)(sliceJob(c.buffers, c.experiment, 0, c.experiment.restarts));
   } else {
+    // Each worker compiles every kernel it meets, and a kernel's first run is mostly JIT
+    // warm-up: so a cell is split only when there are too few cells to keep workers busy.
     const tasks: PoolTask[] = [];
+    const pieces = Math.ceil((2 * workers) / all.length);
     for (const c of all) {
       const restarts = c.experiment.restarts;
-      const chunk = Math.max(64, Math.ceil(restarts / (2 * workers)));
+      const chunk = Math.max(64, Math.ceil(restarts / pieces));
       for (let from = 0; from < restarts; from += chunk)
         tasks.push({ source: c.source, job: sliceJob(c.buffers, c.experiment, from, Math.min(chunk, restarts - from)) });
     }

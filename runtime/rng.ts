@@ -2,18 +2,19 @@
 // (derived from seed, experiment, optimizer, landscape and restart) and a counter, so a
 // trajectory's noise does not depend on which thread or in which order it runs.
 //
-// The generator is two rounds of Wellons' lowbias32 integer hash: u = (h(h(c ^ k0) ^ k1) + 0.5)
-// / 2^32, in (0, 1) with 32 bits of resolution. The same source text is inlined into every
+// The generator is two rounds of Wellons' lowbias32 integer hash on int32 values (no uint32
+// values, which V8 would box): u = (h(h(c ^ k0) ^ k1) + 2^31 + 0.5) / 2^32, in (0, 1) with 32
+// bits of resolution. The same source text is inlined into every
 // emitted kernel, so the kernels and the runtime draw identical streams.
 
 /** JavaScript source of `mix32` and `uniform`, inlined verbatim into kernels. */
 export const RNG_SOURCE = `function mix32(h) {
-  h ^= h >>> 16; h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15; h = Math.imul(h, 0x846ca68b);
-  return (h ^ (h >>> 16)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return h ^ (h >>> 16);
 }
 function uniform(k0, k1, c) {
-  return (mix32(mix32((c ^ k0) >>> 0) ^ k1) + 0.5) * 2.3283064365386963e-10;
+  return (mix32(mix32(c ^ k0) ^ k1) + 2147483648.5) * 2.3283064365386963e-10;
 }`;
 
 const built = new Function(`${RNG_SOURCE}\nreturn { mix32, uniform };`)() as {
@@ -21,7 +22,7 @@ const built = new Function(`${RNG_SOURCE}\nreturn { mix32, uniform };`)() as {
   uniform: (k0: number, k1: number, counter: number) => number;
 };
 
-/** The 32-bit integer hash used throughout (a bijection on uint32). */
+/** The 32-bit integer hash used throughout (a bijection on int32). */
 export const mix32 = built.mix32;
 
 /** The counter-th uniform draw in (0, 1) of the stream with key (k0, k1). */
@@ -42,9 +43,9 @@ export function restartKey(seed: number, stream: string, restart: number): [numb
   const seedLow = seed >>> 0;
   const seedHigh = Math.floor(seed / 4294967296) >>> 0;
   const base = mix32(hashString(stream) ^ mix32(seedLow ^ mix32(seedHigh)));
-  const k0 = mix32(base ^ mix32(restart >>> 0));
-  const k1 = mix32((k0 ^ 0x9e3779b9 ^ mix32((restart + 0x632be5ab) >>> 0)) >>> 0);
-  return [k0, k1];
+  const k0 = mix32(base ^ mix32(restart | 0));
+  const k1 = mix32(k0 ^ 0x9e3779b9 ^ mix32((restart + 0x632be5ab) | 0));
+  return [k0 >>> 0, k1 >>> 0];
 }
 
 /** Keys of restarts [from, from + count) as interleaved (k0, k1) pairs. */

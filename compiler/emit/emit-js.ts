@@ -121,7 +121,7 @@ class KernelEmitter {
     const lane = new Lane("");
     const d = range(this.dims);
     const out: string[] = [];
-    out.push(`const k0 = keys[2 * r], k1 = keys[2 * r + 1];`);
+    out.push(`const k0 = keys[2 * r] | 0, k1 = keys[2 * r + 1] | 0;`);
     out.push(`let ${d.map((i) => `g${i} = 0`).join(", ")}, gv = false, exhausted = false;`);
     if (this.hasAscent) out.push(`let ${d.map((i) => `e${i} = 0`).join(", ")};`);
     if (this.hasHop) out.push(`let ${d.map((i) => `a${i} = w${i}`).join(", ")}, fa = 0;`);
@@ -165,7 +165,7 @@ class KernelEmitter {
     for (const [k, lane] of lanes.entries()) {
       out.push(`  let ${d.map((i) => `${lane.w(i)} = s${i}[r + ${k}]`).join(", ")}, ${d.map((i) => `${lane.g(i)} = 0`).join(", ")};`);
       out.push(`  let ${lane.t} = 0, ${lane.evals} = 0, ${lane.counter} = 0, ${lane.valid} = false;`);
-      out.push(`  const ${lane.k0} = keys[2 * (r + ${k})], ${lane.k1} = keys[2 * (r + ${k}) + 1];`);
+      out.push(`  const ${lane.k0} = keys[2 * (r + ${k})] | 0, ${lane.k1} = keys[2 * (r + ${k}) + 1] | 0;`);
       if (this.hasAscent) out.push(`  let ${d.map((i) => `${lane.e(i)} = 0`).join(", ")};`);
       const slots = this.slotVariables(lane);
       if (slots.length) out.push(`  let ${slots.map((s) => `${s} = 0`).join(", ")};`);
@@ -381,29 +381,48 @@ class KernelEmitter {
     }
   }
 
-  /** Draws a vector from `family` with scale `scale` and hands each coordinate to `apply`. */
+  /**
+   * Draws a vector from `family` with scale `scale` and hands each coordinate to `apply`.
+   * Points uniform in the unit disk (or ball, in 3-D) come from rejection in the cube, and
+   * normal pairs from Marsaglia's polar method: no sin or cos, which cost more than the
+   * draws themselves. Each accepted draw is distributed as the canonical rho U^(1/d) n/|n|.
+   */
   private noise(lane: Lane, family: "ball" | "gaussian" | "sphere", scale: number, apply: (i: number, value: string) => string): string[] {
     const d = this.dims;
     const draw = () => `uniform(${lane.k0}, ${lane.k1}, ${lane.counter}++)`;
     const s = num(scale);
     const out = ["{"];
+    const pointInBall = (k: number) => {
+      const us = range(k).map((i) => `u${i}`);
+      out.push(`  let ${us.join(", ")}, norm2;`);
+      out.push(`  do { ${us.map((u) => `${u} = 2 * ${draw()} - 1;`).join(" ")} norm2 = ${us.map((u) => `${u} * ${u}`).join(" + ")}; } while (norm2 >= 1 || norm2 === 0);`);
+      return us;
+    };
     if (d === 1) {
-      // One dimension: a random sign, and for the ball a radius scale * U.
-      const radius = family === "ball" ? `${s} * ${draw()}` : family === "sphere" ? s : "";
-      if (family === "gaussian") out.push(`  const u1 = ${draw()}, u2 = ${draw()};`, `  ${apply(0, `${s} * Math.sqrt(-2 * Math.log(u1)) * Math.cos(6.283185307179586 * u2)`)}`);
-      else out.push(`  const sign = ${draw()} < 0.5 ? -1 : 1;`, `  ${apply(0, `sign * ${radius}`)}`);
-    } else if (d === 2 && family !== "gaussian") {
-      // Two dimensions: n/|n| for n ~ N(0, I) is a uniform angle.
-      out.push(`  const angle = 6.283185307179586 * ${draw()};`);
-      out.push(`  const radius = ${family === "ball" ? `${s} * Math.sqrt(${draw()})` : s};`);
-      out.push(`  ${apply(0, "radius * Math.cos(angle)")} ${apply(1, "radius * Math.sin(angle)")}`);
-    } else {
-      // Box-Muller pairs give d standard normals.
-      for (let i = 0; i < d; i += 2) {
-        out.push(`  const r${i} = Math.sqrt(-2 * Math.log(${draw()})), h${i} = 6.283185307179586 * ${draw()};`);
-        out.push(`  const n${i} = r${i} * Math.cos(h${i})${i + 1 < d ? `, n${i + 1} = r${i} * Math.sin(h${i})` : ""};`);
+      if (family === "gaussian") {
+        const [u] = pointInBall(2);
+        out.push(`  ${apply(0, `${s} * ${u} * Math.sqrt(-2 * Math.log(norm2) / norm2)`)}`);
+      } else {
+        out.push(`  const u = 2 * ${draw()} - 1;`);
+        out.push(`  ${apply(0, family === "ball" ? `${s} * u` : `(u < 0 ? -${s} : ${s})`)}`);
       }
-      const ns = range(d).map((i) => `n${i}`);
+    } else if (family === "ball" && d <= 3) {
+      const us = pointInBall(d);
+      out.push(`  ${us.map((u, i) => apply(i, `${s} * ${u}`)).join(" ")}`);
+    } else if (family === "sphere" && d === 2) {
+      const us = pointInBall(2);
+      out.push(`  const scale = ${s} / Math.sqrt(norm2);`);
+      out.push(`  ${us.map((u, i) => apply(i, `scale * ${u}`)).join(" ")}`);
+    } else {
+      // d normals from polar pairs, then scaled to the sphere or ball if asked.
+      const ns: string[] = [];
+      for (let i = 0; i < d; i += 2) {
+        out.push(`  let n${i}${i + 1 < d ? `, n${i + 1}` : ""};`);
+        out.push(`  { let a, b, q; do { a = 2 * ${draw()} - 1; b = 2 * ${draw()} - 1; q = a * a + b * b; } while (q >= 1 || q === 0);`);
+        out.push(`    const f = Math.sqrt(-2 * Math.log(q) / q); n${i} = a * f;${i + 1 < d ? ` n${i + 1} = b * f;` : ""} }`);
+        ns.push(`n${i}`);
+        if (i + 1 < d) ns.push(`n${i + 1}`);
+      }
       if (family === "gaussian") out.push(...ns.map((n, i) => `  ${apply(i, `${s} * ${n}`)}`));
       else {
         const radius = family === "ball" ? `${s} * Math.pow(${draw()}, ${num(1 / d)})` : s;

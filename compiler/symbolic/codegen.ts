@@ -4,7 +4,7 @@
 // found too: x^4 becomes (x*x)*(x*x) and reuses the x*x of an x^2 elsewhere. Any operation
 // referenced more than once becomes a `const` temp; everything else is inlined.
 import { match } from "ts-pattern";
-import type { Constant, Expr, Power } from "./expr.js";
+import type { Constant, Expr, Power, UnaryFunction } from "./expr.js";
 
 export interface StraightLineCode {
   /** `const <prefix>N = ...;` lines, in dependency order. */
@@ -21,7 +21,7 @@ export const MAX_UNROLLED_POWER = 16;
 const MAX_INLINE_DEPTH = 32;
 
 type BinaryOperator = "+" | "-" | "*" | "/";
-type MathFunction = "sin" | "cos" | "tan" | "exp" | "log" | "abs" | "tanh" | "sign" | "sqrt" | "pow";
+type MathFunction = UnaryFunction | "sqrt" | "pow";
 
 type Op =
   | { readonly kind: "literal"; readonly id: number; readonly value: number }
@@ -133,10 +133,10 @@ class Lowering {
       .with({ kind: "mul" }, (p) => {
         const [coefficient, factors] = splitProduct(p);
         if (coefficient !== -1) return this.lowerProduct(coefficient, factors);
-        const [negated] = factors;
         // -(a - b) is b - a: flipping the signs of a sum nobody else uses saves the negation.
-        if (factors.length === 1 && negated!.kind === "add" && this.references.get(negated!) === 1) {
-          if (negated!.terms.some((term) => splitProduct(term)[0] < 0)) return this.lowerSum(negated!.terms, -1);
+        const negated = factors.length === 1 ? factors[0]! : undefined;
+        if (negated?.kind === "add" && this.references.get(negated) === 1) {
+          if (negated.terms.some((term) => splitProduct(term)[0] < 0)) return this.lowerSum(negated.terms, -1);
         }
         return g.negate(this.lowerProduct(1, factors));
       })

@@ -2,7 +2,7 @@
 // constructors, so derivatives come out simplified and share nodes with the function itself
 // (e.g. tanh' reuses tanh(u), exp' reuses exp(u)), which code generation turns into shared temps.
 import { match } from "ts-pattern";
-import type { Expr } from "./expr.js";
+import type { Expr, Sum } from "./expr.js";
 import { ONE, ZERO, add, addAll, cos, div, log, mul, mulAll, neg, pow, sign, sin, sub } from "./simplify.js";
 
 // Free-variable sets let differentiation skip subtrees that cannot contribute, which keeps the
@@ -32,6 +32,26 @@ function freeVariables(expr: Expr): ReadonlySet<number> {
   return result;
 }
 
+// For a long sum (an unrolled `sum(...)`), which terms mention each coordinate: a gradient then
+// visits each term once per coordinate it mentions rather than once per coordinate.
+const termsByVariableCache = new WeakMap<Sum, ReadonlyMap<number, readonly Expr[]>>();
+
+function termsMentioning(sum: Sum, variableIndex: number): readonly Expr[] {
+  let termsByVariable = termsByVariableCache.get(sum);
+  if (termsByVariable === undefined) {
+    const index = new Map<number, Expr[]>();
+    for (const term of sum.terms) {
+      for (const variable of freeVariables(term)) {
+        const terms = index.get(variable);
+        if (terms === undefined) index.set(variable, [term]);
+        else terms.push(term);
+      }
+    }
+    termsByVariableCache.set(sum, (termsByVariable = index));
+  }
+  return termsByVariable.get(variableIndex) ?? [];
+}
+
 /** d expr / d x_variableIndex, simplified. */
 export function differentiate(expr: Expr, variableIndex: number): Expr {
   const memo = new Map<Expr, Expr>();
@@ -42,7 +62,7 @@ export function differentiate(expr: Expr, variableIndex: number): Expr {
     const derivative = match(node)
       .with({ kind: "constant" }, () => ZERO)
       .with({ kind: "variable" }, () => ONE)
-      .with({ kind: "add" }, (s) => addAll(s.terms.map(d)))
+      .with({ kind: "add" }, (s) => addAll(termsMentioning(s, variableIndex).map(d)))
       .with({ kind: "mul" }, (p) =>
         addAll(
           p.factors.map((factor, k) => {

@@ -167,7 +167,7 @@ export function toString(expr: Expr, variableNames: readonly string[] = []): str
     for (const factor of factors) {
       if (factor.kind === "pow" && factor.exponent.kind === "constant" && factor.exponent.value < 0) {
         const positive = -factor.exponent.value;
-        denominator.push(positive === 1 ? render(factor.base, POWER) : `${render(factor.base, ATOM)}^${String(positive)}`);
+        denominator.push(render(positive === 1 ? factor.base : internPower(factor.base, constant(positive)), POWER));
       } else {
         numerator.push(render(factor, POWER));
       }

@@ -230,7 +230,7 @@ describe("recovery", () => {
     const pieces = ["(", ")", "{", "}", "[", "]", ",", ";", "=", "..", "<", "not", "and", "when", "x", "1", "@", '"'];
     const extra = ["/*", "optimizer", "hop", "accept", "^", "-", "sum", "all", "in", "\n", "as", "start"];
     const vocabulary = [...pieces, ...extra];
-    for (let round = 0; round < 120; round++) {
+    for (let round = 0; round < 60; round++) {
       let text = PAPER_EXAMPLE;
       for (let edit = 0; edit < 1 + Math.floor(random() * 4); edit++) {
         const at = Math.floor(random() * text.length);
@@ -240,11 +240,9 @@ describe("recovery", () => {
             : text.slice(0, at) + vocabulary[Math.floor(random() * vocabulary.length)] + text.slice(at);
       }
       const result = parse(text, "fuzz.optspec");
-      expect(() => print(result.program)).not.toThrow();
-      for (const problem of result.problems) {
-        expect(problem.span.start.offset).toBeLessThanOrEqual(text.length);
-        expect(problem.message).not.toContain("\n");
-      }
+      print(result.program);
+      const odd = result.problems.filter((p) => p.span.start.offset > text.length || p.message.includes("\n"));
+      expect(odd).toEqual([]);
     }
   });
 });

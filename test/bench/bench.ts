@@ -1,0 +1,102 @@
+// npm run bench: throughput of the emitted kernels, the paper's table end to end, and
+// whether worker threads pay off. Figures are ratios within one run (the machine is shared).
+import { execFileSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { compileSpec } from "../../compiler/index.js";
+import { loadKernel, prepareCell, sliceJob } from "../../runtime/kernel.js";
+import { runPlan } from "../../runtime/execute.js";
+import type { Plan } from "../../runtime/plan.js";
+
+const SPEC = "specs/paper/synthetic.optspec";
+const RESTARTS = 100_000;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The hand-written reference: GD on Himmelblau with 4 trajectories interleaved in registers. */
+function handInterleavedGd(start: Float64Array[], end: Float64Array[], budget: number, lr: number): void {
+  const [xs, ys] = start as [Float64Array, Float64Array];
+  const n = xs.length;
+  for (let r = 0; r + 4 <= n; r += 4) {
+    let x0 = xs[r]!, y0 = ys[r]!, x1 = xs[r + 1]!, y1 = ys[r + 1]!, x2 = xs[r + 2]!, y2 = ys[r + 2]!, x3 = xs[r + 3]!, y3 = ys[r + 3]!;
+    for (let t = 0; t < budget; t++) {
+      const a0 = x0 * x0 + y0 - 11, b0 = x0 + y0 * y0 - 7;
+      const a1 = x1 * x1 + y1 - 11, b1 = x1 + y1 * y1 - 7;
+      const a2 = x2 * x2 + y2 - 11, b2 = x2 + y2 * y2 - 7;
+      const a3 = x3 * x3 + y3 - 11, b3 = x3 + y3 * y3 - 7;
+      x0 -= lr * (4 * a0 * x0 + 2 * b0); y0 -= lr * (2 * a0 + 4 * b0 * y0);
+      x1 -= lr * (4 * a1 * x1 + 2 * b1); y1 -= lr * (2 * a1 + 4 * b1 * y1);
+      x2 -= lr * (4 * a2 * x2 + 2 * b2); y2 -= lr * (2 * a2 + 4 * b2 * y2);
+      x3 -= lr * (4 * a3 * x3 + 2 * b3); y3 -= lr * (2 * a3 + 4 * b3 * y3);
+    }
+    end[0]![r] = x0; end[1]![r] = y0; end[0]![r + 1] = x1; end[1]![r + 1] = y1;
+    end[0]![r + 2] = x2; end[1]![r + 2] = y2; end[0]![r + 3] = x3; end[1]![r + 3] = y3;
+  }
+}
+
+function kernelThroughput(plan: Plan, kernels: ReadonlyMap<string, string>, budget: number) {
+  const experiment = { ...plan.experiments[0]!, restarts: RESTARTS, budget: { gradients: budget, iterations: null } };
+  const landscape = experiment.landscapes.find((l) => l.name === "Himmelblau")!;
+  const rows: { optimizer: string; stepsPerSecond: number }[] = [];
+  for (const cell of experiment.cells.filter((c) => c.landscape === "Himmelblau")) {
+    const kernel = loadKernel(kernels.get(cell.kernel)!);
+    const buffers = prepareCell(experiment, landscape, cell.optimizer, RESTARTS);
+    const times: number[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const t0 = performance.now();
+      kernel(sliceJob(buffers, experiment, 0, RESTARTS));
+      times.push((performance.now() - t0) / 1000);
+    }
+    rows.push({ optimizer: cell.optimizer, stepsPerSecond: (RESTARTS * budget) / median(times) });
+  }
+  const start = prepareCell(experiment, landscape, "GD", RESTARTS);
+  const times: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now();
+    handInterleavedGd(start.start, start.end, budget, 1e-3);
+    times.push((performance.now() - t0) / 1000);
+  }
+  return { rows, hand: (RESTARTS * budget) / median(times) };
+}
+
+async function main() {
+  const compiled = compileSpec(SPEC);
+  if (!compiled.plan) throw new Error("the paper spec does not compile");
+  const plan = compiled.plan;
+  console.log(`optspec bench on ${availableParallelism()} cores, Node ${process.version}\n`);
+
+  const budget = 1000;
+  const { rows, hand } = kernelThroughput(plan, compiled.kernels, budget);
+  console.log(`Kernel throughput on Himmelblau, ${RESTARTS} restarts x ${budget} gradients, one thread (M trajectory-steps/s):`);
+  console.log(`  hand-written GD, 4 trajectories interleaved   ${(hand / 1e6).toFixed(0).padStart(5)}`);
+  for (const r of rows) console.log(`  ${r.optimizer.padEnd(45)}${(r.stepsPerSecond / 1e6).toFixed(0).padStart(5)}${r.optimizer === "GD" ? `   (${((100 * r.stepsPerSecond) / hand).toFixed(0)}% of hand-written)` : ""}`);
+
+  console.log(`\nWorker threads, the whole table in-process (s, median of 3):`);
+  for (const restarts of [500, RESTARTS / 10]) {
+    const line: string[] = [];
+    for (const workers of [0, 1, 2]) {
+      const times: number[] = [];
+      for (let rep = 0; rep < 3; rep++) {
+        const results = await runPlan(plan, (f) => compiled.kernels.get(f)!, { workers, restarts });
+        times.push(results.wallSeconds);
+      }
+      line.push(`workers=${workers}: ${median(times).toFixed(3)}`);
+    }
+    console.log(`  ${String(restarts).padStart(6)} restarts  ${line.join("   ")}`);
+  }
+
+  console.log(`\nThe paper's Table 1 end to end (optc run, process start included; s, median of 5):`);
+  for (const workers of ["default", "0", "2"]) {
+    const times: number[] = [];
+    for (let rep = 0; rep < 5; rep++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, ["dist/optc.js", "run", SPEC, "--quiet", ...(workers === "default" ? [] : ["--workers", workers])]);
+      times.push((performance.now() - t0) / 1000);
+    }
+    console.log(`  --workers ${workers.padEnd(8)} ${median(times).toFixed(3)}`);
+  }
+}
+
+await main();
