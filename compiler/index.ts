@@ -59,7 +59,7 @@ function planExperiment(e: LoweredExperiment, kernels: Map<string, string>): Pla
       const file = `${e.name}.${optimizer.name}.${landscape.name}.js`;
       const kernel = emitKernel(optimizer, landscape, `optspec kernel: experiment ${e.name}, ${optimizer.name} on ${landscape.name}`);
       kernels.set(file, kernel.source);
-      return { landscape: landscape.name, optimizer: optimizer.name, kernel: file, lockstepPassCost: kernel.lockstepPassCost ?? null };
+      return { landscape: landscape.name, optimizer: optimizer.name, kernel: file, lockstepPassCost: kernel.lockstepPassCost ?? null, relativeCost: kernel.relativeCost };
     }),
   );
   return {

@@ -58,6 +58,8 @@ export interface PlanCell {
   /** File name of the kernel, relative to the plan. */
   readonly kernel: string;
   readonly lockstepPassCost: number | null;
+  /** Rough time per gradient evaluation relative to lockstep GD (schedules costly cells first). */
+  readonly relativeCost: number;
 }
 
 export type { MinimumIR };

@@ -11,10 +11,12 @@ import { compileSpec, formatDiagnostic, hasErrors, type CompileResult } from "..
 import { SpecNotFoundError } from "../compiler/resolve/load.js";
 import { OPTSPEC_VERSION } from "../compiler/version.js";
 import { parse, print } from "../grammar/index.js";
-import { runPlan, type KernelSource } from "./execute.js";
+import { availableParallelism } from "node:os";
+import { defaultWorkers, runPlan, withOverrides, type KernelSource } from "./execute.js";
+import { WorkerPool } from "./workers.js";
 import { PLAN_FORMAT, type Plan } from "./plan.js";
 import { formatStationaryTables } from "./report/table.js";
-import { resultsToJson } from "./results.js";
+import { resultsToJson, type Results } from "./results.js";
 
 export const EXIT = { ok: 0, specErrors: 1, usage: 2, runFailed: 3 } as const;
 
@@ -154,29 +156,34 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const restarts = integerFlag(values.restarts, "restarts", 1);
   const seed = integerFlag(values.seed, "seed", 0);
   const workers = integerFlag(values.workers, "workers", 0);
-  let plan: Plan;
-  let kernelSource: KernelSource;
-  if (input.endsWith(".json")) {
-    plan = readPlan(input);
-    const kernelDir = join(dirname(input), "kernels");
-    kernelSource = (file) => {
-      try {
-        return readFileSync(join(kernelDir, file), "utf8");
-      } catch {
-        throw new Error(`kernel '${file}' of the plan is missing from ${kernelDir}; run 'optc compile' again`);
-      }
-    };
-  } else {
-    const result = compileAndReport(input, io);
-    if (!result.plan) return EXIT.specErrors;
-    plan = result.plan;
-    kernelSource = (file) => result.kernels.get(file)!;
+  let results: Results;
+  // Workers start now and come up while the spec compiles; they go unused for small plans.
+  const pool = workers === 0 ? undefined : new WorkerPool(workers ?? availableParallelism());
+  try {
+    let plan: Plan;
+    let kernelSource: KernelSource;
+    if (input.endsWith(".json")) {
+      plan = readPlan(input);
+      const kernelDir = join(dirname(input), "kernels");
+      kernelSource = (file) => {
+        try {
+          return readFileSync(join(kernelDir, file), "utf8");
+        } catch {
+          throw new Error(`kernel '${file}' of the plan is missing from ${kernelDir}; run 'optc compile' again`);
+        }
+      };
+    } else {
+      const result = compileAndReport(input, io);
+      if (!result.plan) return EXIT.specErrors;
+      plan = result.plan;
+      kernelSource = (file) => result.kernels.get(file)!;
+    }
+    const overrides = { ...(restarts !== undefined ? { restarts } : {}), ...(seed !== undefined ? { seed } : {}) };
+    const useWorkers = pool && (workers !== undefined || defaultWorkers(withOverrides(plan, overrides)) > 0);
+    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }) });
+  } finally {
+    await pool?.close();
   }
-  const results = await runPlan(plan, kernelSource, {
-    ...(restarts !== undefined ? { restarts } : {}),
-    ...(seed !== undefined ? { seed } : {}),
-    ...(workers !== undefined ? { workers } : {}),
-  });
   if (values.json === "-") io.stdout(`${resultsToJson(results)}\n`);
   else if (values.json !== undefined) writeAtomically(resolve(values.json), `${resultsToJson(results)}\n`);
   if (!values.quiet) (values.json === "-" ? io.stderr : io.stdout)(`${formatStationaryTables(results)}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${results.workers === 0 ? "this thread" : `${results.workers} worker threads`}\n`);

@@ -5,17 +5,19 @@ import { assignToMinimum, isFinitePoint } from "./assign.js";
 import { loadKernel, prepareCell, sliceJob, type CellBuffers } from "./kernel.js";
 import type { Plan, PlanCell, PlanExperiment, PlanLandscape } from "./plan.js";
 import type { CellResult, ExperimentResult, Results } from "./results.js";
-import { runOnWorkers, type PoolTask } from "./workers.js";
+import { WorkerPool, type PoolTask } from "./workers.js";
 
 export interface RunOptions {
   /** Worker threads; 0 runs in this thread; undefined chooses by the amount of work. */
   readonly workers?: number;
+  /** A pool started earlier (its size is the worker count); the caller closes it. */
+  readonly pool?: WorkerPool;
   readonly restarts?: number;
   readonly seed?: number;
 }
 
-/** Below this many trajectory-steps in a run, starting workers costs more than it saves (see `npm run bench`). */
-export const WORKER_THRESHOLD_STEPS = 2e8;
+/** Below this many trajectory-steps in a run, workers cost more than they save (see `npm run bench`). */
+export const WORKER_THRESHOLD_STEPS = 1e7;
 
 /** Reads a kernel's source by its file name in the plan. */
 export type KernelSource = (file: string) => string;
@@ -23,7 +25,8 @@ export type KernelSource = (file: string) => string;
 /** The worker count `--workers` defaults to for a plan. */
 export function defaultWorkers(plan: Plan): number {
   const steps = plan.experiments.reduce((sum, e) => sum + e.cells.length * e.restarts * (e.budget.gradients ?? e.budget.iterations ?? 0), 0);
-  return steps < WORKER_THRESHOLD_STEPS ? 0 : availableParallelism();
+  const cells = plan.experiments.reduce((sum, e) => sum + e.cells.length, 0);
+  return steps < WORKER_THRESHOLD_STEPS || availableParallelism() < 2 ? 0 : Math.min(availableParallelism(), Math.max(cells, 1) * 4);
 }
 
 /** The plan with `--restarts` / `--seed` applied to every experiment. */
@@ -37,7 +40,7 @@ export function withOverrides(plan: Plan, options: RunOptions): Plan {
 /** Runs every cell of every experiment and returns the results. */
 export async function runPlan(original: Plan, kernelSource: KernelSource, options: RunOptions = {}): Promise<Results> {
   const plan = withOverrides(original, options);
-  const workers = options.workers ?? defaultWorkers(plan);
+  const workers = options.pool?.size ?? options.workers ?? defaultWorkers(plan);
   const started = performance.now();
   const prepared = plan.experiments.map((experiment) => ({
     experiment,
@@ -52,15 +55,22 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
   } else {
     // Each worker compiles every kernel it meets, and a kernel's first run is mostly JIT
     // warm-up: so a cell is split only when there are too few cells to keep workers busy.
+    // The costliest cells go first, so no worker is left with a long one at the end.
     const tasks: PoolTask[] = [];
     const pieces = Math.ceil((2 * workers) / all.length);
-    for (const c of all) {
+    const byCost = [...all].sort((a, b) => b.cell.relativeCost * b.experiment.restarts - a.cell.relativeCost * a.experiment.restarts);
+    for (const c of byCost) {
       const restarts = c.experiment.restarts;
       const chunk = Math.max(64, Math.ceil(restarts / pieces));
       for (let from = 0; from < restarts; from += chunk)
         tasks.push({ source: c.source, job: sliceJob(c.buffers, c.experiment, from, Math.min(chunk, restarts - from)) });
     }
-    await runOnWorkers(tasks, workers);
+    const pool = options.pool ?? new WorkerPool(workers);
+    try {
+      await pool.run(tasks);
+    } finally {
+      if (!options.pool) await pool.close();
+    }
   }
   const experiments: ExperimentResult[] = prepared.map(({ experiment, cells }) => ({
     name: experiment.name,

@@ -7,23 +7,47 @@
 // bits of resolution. The same source text is inlined into every
 // emitted kernel, so the kernels and the runtime draw identical streams.
 
-/** JavaScript source of `mix32` and `uniform`, inlined verbatim into kernels. */
-export const RNG_SOURCE = `function mix32(h) {
+/**
+ * JavaScript statements that set the int32 `target` to draw `counter` of stream (k0, k1):
+ * the generator's one definition. Kernels inline them (a call per draw costs more than the
+ * draw once V8 stops inlining into a large kernel); RNG_SOURCE wraps them in functions.
+ */
+export function drawStatements(target: string, k0: string, k1: string, counter: string): string {
+  return (
+    `${target} = ${counter} ^ ${k0}; ${target} = Math.imul(${target} ^ (${target} >>> 16), 0x7feb352d); ${target} = Math.imul(${target} ^ (${target} >>> 15), 0x846ca68b); ` +
+    `${target} = (${target} ^ (${target} >>> 16)) ^ ${k1}; ${target} = Math.imul(${target} ^ (${target} >>> 16), 0x7feb352d); ${target} = Math.imul(${target} ^ (${target} >>> 15), 0x846ca68b); ` +
+    `${target} ^= ${target} >>> 16;`
+  );
+}
+
+/** Maps an int32 draw to (0, 1): (h + 2^31 + 0.5) / 2^32. */
+export function unitExpression(bits: string): string {
+  return `(${bits} + 2147483648.5) * 2.3283064365386963e-10`;
+}
+
+/** JavaScript source of `bits(k0, k1, c)` (int32) and `uniform(k0, k1, c)` (in (0, 1)). */
+export const RNG_SOURCE = `function bits(k0, k1, c) {
+  let h; ${drawStatements("h", "k0", "k1", "c")}
+  return h;
+}
+function uniform(k0, k1, c) {
+  return ${unitExpression("bits(k0, k1, c)")};
+}`;
+
+const built = new Function(`${RNG_SOURCE}\nreturn { bits, uniform };`)() as {
+  bits: (k0: number, k1: number, counter: number) => number;
+  uniform: (k0: number, k1: number, counter: number) => number;
+};
+
+/** Wellons' lowbias32 hash, a bijection on int32 (the generator's round, for key derivation). */
+export function mix32(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
   return h ^ (h >>> 16);
 }
-function uniform(k0, k1, c) {
-  return (mix32(mix32(c ^ k0) ^ k1) + 2147483648.5) * 2.3283064365386963e-10;
-}`;
 
-const built = new Function(`${RNG_SOURCE}\nreturn { mix32, uniform };`)() as {
-  mix32: (h: number) => number;
-  uniform: (k0: number, k1: number, counter: number) => number;
-};
-
-/** The 32-bit integer hash used throughout (a bijection on int32). */
-export const mix32 = built.mix32;
+/** The counter-th draw of the stream with key (k0, k1), as a signed 32-bit integer. */
+export const bits = built.bits;
 
 /** The counter-th uniform draw in (0, 1) of the stream with key (k0, k1). */
 export const uniform = built.uniform;

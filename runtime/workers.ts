@@ -28,31 +28,50 @@ export interface PoolTask {
   readonly job: KernelJob;
 }
 
-/** Runs tasks on `size` workers, each taking the next task when it is free. */
-export async function runOnWorkers(tasks: readonly PoolTask[], size: number): Promise<void> {
-  const workers = Array.from({ length: Math.min(size, tasks.length) }, () => new Worker(WORKER_SOURCE, { eval: true }));
-  let next = 0;
-  try {
+/**
+ * Worker threads that run kernel jobs. Starting a worker takes tens of milliseconds, so the
+ * CLI starts the pool before it compiles, and the threads come up while the main one works.
+ */
+export class WorkerPool {
+  private readonly workers: Worker[];
+
+  constructor(readonly size: number) {
+    this.workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true }));
+  }
+
+  /** Runs the tasks, each worker taking the next one when it is free; rejects on the first failure. */
+  async run(tasks: readonly PoolTask[]): Promise<void> {
+    let next = 0;
     await Promise.all(
-      workers.map(
+      this.workers.map(
         (worker) =>
           new Promise<void>((resolve, reject) => {
+            const onMessage = (message: { id: number; error?: string }) => {
+              if (message.error) finish(new Error(`kernel failed in a worker: ${message.error}`));
+              else feed();
+            };
+            const finish = (error?: Error) => {
+              worker.off("message", onMessage);
+              worker.off("error", finish);
+              if (error) reject(error);
+              else resolve();
+            };
             const feed = () => {
-              if (next >= tasks.length) return resolve();
+              if (next >= tasks.length) return finish();
               const id = next++;
               const task = tasks[id]!;
               worker.postMessage({ id, source: task.source, job: task.job });
             };
-            worker.on("message", (message: { id: number; error?: string }) => {
-              if (message.error) reject(new Error(`kernel failed in a worker: ${message.error}`));
-              else feed();
-            });
-            worker.on("error", reject);
+            worker.on("message", onMessage);
+            worker.on("error", finish);
             feed();
           }),
       ),
     );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
