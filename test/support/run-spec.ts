@@ -1,0 +1,61 @@
+// Test support: compile spec text in memory and run one cell's kernel on chosen inputs.
+import { compileSpec, formatDiagnostic } from "../../compiler/index.js";
+import { memoryHost } from "../../compiler/source.js";
+import { loadKernel, prepareCell, sliceJob } from "../../runtime/kernel.js";
+import type { Plan, PlanExperiment } from "../../runtime/plan.js";
+
+export interface Compiled {
+  readonly plan: Plan;
+  readonly kernels: ReadonlyMap<string, string>;
+}
+
+const PATH = "/virtual/test.optspec";
+
+/** Compiles `text` (which may import the standard library); throws with the diagnostics on errors. */
+export function compileText(text: string): Compiled {
+  const result = compileSpec(PATH, { host: memoryHost({ [PATH]: text }) });
+  if (!result.plan) throw new Error(result.diagnostics.map((d) => formatDiagnostic(d, () => text)).join("\n"));
+  return { plan: result.plan, kernels: result.kernels };
+}
+
+export interface CellOutput {
+  readonly end: number[][];
+  readonly loss: number[];
+  readonly evals: number[];
+  readonly steps: number[];
+}
+
+/**
+ * Runs the kernel of (optimizer, landscape) in `experiment` (the first one by default) over
+ * its restarts; `start` replaces the starting points (one array per restart); `oneAtATime`
+ * runs the kernel once per restart.
+ */
+export function runCell(
+  compiled: Compiled,
+  optimizer: string,
+  landscape: string,
+  options: { experiment?: string; start?: number[][]; restarts?: number; budget?: number; oneAtATime?: boolean } = {},
+): CellOutput {
+  const base = options.experiment ? compiled.plan.experiments.find((e) => e.name === options.experiment)! : compiled.plan.experiments[0]!;
+  const restarts = options.start?.length ?? options.restarts ?? base.restarts;
+  const experiment: PlanExperiment = {
+    ...base,
+    restarts,
+    ...(options.budget !== undefined ? { budget: { ...base.budget, gradients: options.budget } } : {}),
+  };
+  const cell = experiment.cells.find((c) => c.optimizer === optimizer && c.landscape === landscape);
+  if (!cell) throw new Error(`no cell ${optimizer} on ${landscape}`);
+  const plannedLandscape = experiment.landscapes.find((l) => l.name === landscape)!;
+  const buffers = prepareCell(experiment, plannedLandscape, optimizer, restarts);
+  if (options.start) options.start.forEach((point, r) => point.forEach((v, i) => (buffers.start[i]![r] = v)));
+  const kernel = loadKernel(compiled.kernels.get(cell.kernel)!);
+  // One restart per call never fills a lockstep group, so it exercises the general code.
+  if (options.oneAtATime) for (let r = 0; r < restarts; r++) kernel(sliceJob(buffers, experiment, r, 1));
+  else kernel(sliceJob(buffers, experiment, 0, restarts));
+  return {
+    end: Array.from({ length: restarts }, (_, r) => buffers.end.map((c) => c[r]!)),
+    loss: Array.from(buffers.loss),
+    evals: Array.from(buffers.evals),
+    steps: Array.from(buffers.steps),
+  };
+}
