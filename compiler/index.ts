@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { checkExperiments, type LoweredExperiment } from "./check/rules/experiments.js";
 import { checkLandscapes } from "./check/rules/landscapes.js";
 import { checkOptimizers } from "./check/rules/optimizers.js";
+import { checkReservedNames } from "./check/rules/reserved-names.js";
 import { checkUnused } from "./check/rules/unused.js";
 import type { CheckContext } from "./check/context.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -35,6 +36,7 @@ export function compileSpec(specPath: string, options: CompileOptions = {}): Com
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const symbols = buildSymbolTable(loaded.files, diagnostics);
   const ctx: CheckContext = { files: loaded.files, symbols, diagnostics };
+  checkReservedNames(ctx);
   checkLandscapes(ctx);
   checkOptimizers(ctx);
   const experiments = checkExperiments(ctx);

@@ -17,7 +17,6 @@ export const Codes = define({
   LexicalError: { code: "E001", severity: "error", title: "unexpected character" },
   SyntaxError: { code: "E002", severity: "error", title: "syntax error" },
   ImportNotFound: { code: "E010", severity: "error", title: "import not found" },
-  ImportCycle: { code: "E011", severity: "warning", title: "import cycle" },
   UnknownName: { code: "E100", severity: "error", title: "unknown name" },
   DuplicateName: { code: "E101", severity: "error", title: "duplicate name" },
   UnknownParameter: { code: "E102", severity: "error", title: "unknown parameter" },
