@@ -4,7 +4,7 @@
 //   optc check SPEC                     report diagnostics only
 //   optc fmt SPEC [--write]             print the spec in canonical form
 // Exit codes: 0 success, 1 errors in the spec, 2 bad command line, 3 the run itself failed.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { compileSpec, formatDiagnostic, hasErrors, type CompileResult } from "../compiler/index.js";
@@ -14,7 +14,7 @@ import { parse, print } from "../grammar/index.js";
 import { availableParallelism } from "node:os";
 import { defaultWorkers, runPlan, withOverrides, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
-import { PLAN_FORMAT, type Plan } from "./plan.js";
+import { PLAN_FORMAT, PLAN_VERSION, type Plan } from "./plan.js";
 import { formatStationaryTables } from "./report/table.js";
 import { resultsToJson, type Results } from "./results.js";
 
@@ -93,10 +93,20 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 }
 
 function options<T extends Record<string, { type: "string" | "boolean" }>>(args: readonly string[], spec: T) {
+  // `--workers -1` is a value, not a flag: join it so the flag's own check explains the range.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!.startsWith("--") ? args[i]!.slice(2) : undefined;
+    const next = args[i + 1];
+    if (flag !== undefined && spec[flag]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`--${flag}=${next}`);
+      i++;
+    } else joined.push(args[i]!);
+  }
   try {
-    return parseArgs({ args: [...args], options: spec, allowPositionals: true, strict: true });
+    return parseArgs({ args: joined, options: spec, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error));
+    throw new UsageError(error instanceof Error ? error.message.replace(/\s*To specify an option argument.*$/s, "") : String(error));
   }
 }
 
@@ -137,6 +147,7 @@ function commandCompile(args: readonly string[], io: Io): number {
   const result = compileAndReport(specPath, io);
   if (!result.plan) return EXIT.specErrors;
   const out = resolve(values.out ?? join("out", basename(specPath).replace(/\.optspec$/, "")));
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${values.out}' is a file; give a folder (it is created if missing)`);
   mkdirSync(join(out, "kernels"), { recursive: true });
   for (const [file, source] of result.kernels) writeAtomically(join(out, "kernels", file), source);
   writeAtomically(join(out, "plan.json"), `${JSON.stringify(result.plan, null, 2)}\n`);
@@ -156,6 +167,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const restarts = integerFlag(values.restarts, "restarts", 1);
   const seed = integerFlag(values.seed, "seed", 0);
   const workers = integerFlag(values.workers, "workers", 0);
+  if (values.json !== undefined && values.json !== "-") checkWritableFile(values.json, "--json");
   let results: Results;
   // Workers start now and come up while the spec compiles; they go unused for small plans.
   const pool = workers === 0 ? undefined : new WorkerPool(workers ?? availableParallelism());
@@ -204,6 +216,10 @@ function readPlan(path: string): Plan {
     throw new UsageError(`'${path}' is not valid JSON (${error instanceof Error ? error.message : error}); make a plan with 'optc compile SPEC'`);
   }
   if (plan?.format !== PLAN_FORMAT) throw new UsageError(`'${path}' is not an optspec plan; make one with 'optc compile SPEC'`);
+  if (plan.version !== PLAN_VERSION)
+    throw new UsageError(`'${path}' is a plan of format version ${plan.version}, but this optc reads version ${PLAN_VERSION}; compile the spec again with this optc`);
+  const problem = planProblem(plan);
+  if (problem) throw new UsageError(`'${path}' is not a valid optspec plan (${problem}); compile the spec again with 'optc compile'`);
   return plan;
 }
 
@@ -232,6 +248,36 @@ function commandFmt(args: readonly string[], io: Io): number {
 function writeAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new Error(`cannot write '${path}': ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+/** Fails early (before a run) when `path` cannot become a file. */
+function checkWritableFile(path: string, flag: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${flag} '${path}' is a folder; give a file name`);
+}
+
+/** What is structurally wrong with a parsed plan, if anything (a hand-edited or truncated file). */
+function planProblem(plan: Plan): string | undefined {
+  if (!Array.isArray(plan.experiments)) return "no experiments list";
+  for (const [i, e] of plan.experiments.entries()) {
+    const where = `experiment ${i + 1}`;
+    if (typeof e?.name !== "string") return `${where} has no name`;
+    if (!Number.isInteger(e.restarts) || e.restarts < 1) return `${where} has no valid restarts`;
+    if (!Number.isInteger(e.seed) || e.seed < 0) return `${where} has no valid seed`;
+    if (typeof e.radius !== "number" || !e.budget || typeof e.budget !== "object") return `${where} has no budget or radius`;
+    if (!Array.isArray(e.landscapes) || !Array.isArray(e.cells) || !Array.isArray(e.optimizers)) return `${where} lacks landscapes, optimizers or cells`;
+    for (const cell of e.cells) {
+      if (typeof cell?.kernel !== "string" || typeof cell.optimizer !== "string") return `${where} has a cell without kernel or optimizer`;
+      const landscape = e.landscapes.find((l: { name?: string }) => l?.name === cell.landscape) as (typeof e.landscapes)[number] | undefined;
+      if (!landscape) return `${where} has a cell on an unknown landscape '${cell.landscape}'`;
+      if (!Number.isInteger(landscape.dims) || !Array.isArray(landscape.minima) || !landscape.init) return `landscape '${landscape.name}' is incomplete`;
+    }
+  }
+  return undefined;
 }

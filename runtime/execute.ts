@@ -51,7 +51,7 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
   }));
   const all = prepared.flatMap((p) => p.cells.map((c) => ({ ...c, experiment: p.experiment })));
   if (workers <= 0) {
-    for (const c of all) loadKernel(c.source)(sliceJob(c.buffers, c.experiment, 0, c.experiment.restarts));
+    for (const c of all) loadKernel(c.source, c.cell.kernel)(sliceJob(c.buffers, c.experiment, 0, c.experiment.restarts));
   } else {
     // Each worker compiles every kernel it meets, and a kernel's first run is mostly JIT
     // warm-up: so a cell is split only when there are too few cells to keep workers busy.
@@ -63,7 +63,7 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
       const restarts = c.experiment.restarts;
       const chunk = Math.max(64, Math.ceil(restarts / pieces));
       for (let from = 0; from < restarts; from += chunk)
-        tasks.push({ source: c.source, job: sliceJob(c.buffers, c.experiment, from, Math.min(chunk, restarts - from)) });
+        tasks.push({ source: c.source, file: c.cell.kernel, job: sliceJob(c.buffers, c.experiment, from, Math.min(chunk, restarts - from)) });
     }
     const pool = options.pool ?? new WorkerPool(workers);
     try {

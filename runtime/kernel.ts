@@ -17,9 +17,21 @@ export interface KernelJob {
 
 export type Kernel = (job: KernelJob) => void;
 
-/** Compiles kernel source (which declares `function kernel(job)`) into a function. */
-export function loadKernel(source: string): Kernel {
-  return new Function(`${source}\nreturn kernel;`)() as Kernel;
+/** Compiles kernel source (which declares `function kernel(job)`) into a function; `file` names it in errors. */
+export function loadKernel(source: string, file = "kernel"): Kernel {
+  let kernel: Kernel;
+  try {
+    kernel = new Function(`${source}\nreturn kernel;`)() as Kernel;
+  } catch (error) {
+    throw new Error(`kernel ${file} is not valid JavaScript (${error instanceof Error ? error.message : error}); compile the spec again`);
+  }
+  return (job) => {
+    try {
+      kernel(job);
+    } catch (error) {
+      throw new Error(`kernel ${file} failed: ${error instanceof Error ? error.message : error}`);
+    }
+  };
 }
 
 /** Inputs and outputs of one cell (experiment x landscape x optimizer) for restarts [from, from + count). */

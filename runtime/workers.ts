@@ -8,23 +8,29 @@ import type { KernelJob } from "./kernel.js";
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const kernels = new Map();
-parentPort.on("message", ({ id, source, job }) => {
+parentPort.on("message", ({ id, source, file, job }) => {
+  let kernel = kernels.get(source);
   try {
-    let kernel = kernels.get(source);
     if (!kernel) {
       kernel = new Function(source + "\\nreturn kernel;")();
       kernels.set(source, kernel);
     }
+  } catch (error) {
+    return parentPort.postMessage({ id, error: "kernel " + file + " is not valid JavaScript (" + (error && error.message) + "); compile the spec again" });
+  }
+  try {
     kernel(job);
     parentPort.postMessage({ id });
   } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.stack || error) });
+    parentPort.postMessage({ id, error: "kernel " + file + " failed: " + (error && error.message || error) });
   }
 });
 `;
 
 export interface PoolTask {
   readonly source: string;
+  /** The kernel's file name, for messages. */
+  readonly file: string;
   readonly job: KernelJob;
 }
 
@@ -47,7 +53,7 @@ export class WorkerPool {
         (worker) =>
           new Promise<void>((resolve, reject) => {
             const onMessage = (message: { id: number; error?: string }) => {
-              if (message.error) finish(new Error(`kernel failed in a worker: ${message.error}`));
+              if (message.error) finish(new Error(message.error));
               else feed();
             };
             const finish = (error?: Error) => {
@@ -60,7 +66,7 @@ export class WorkerPool {
               if (next >= tasks.length) return finish();
               const id = next++;
               const task = tasks[id]!;
-              worker.postMessage({ id, source: task.source, job: task.job });
+              worker.postMessage({ id, source: task.source, file: task.file, job: task.job });
             };
             worker.on("message", onMessage);
             worker.on("error", finish);

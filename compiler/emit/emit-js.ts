@@ -12,7 +12,7 @@
 import { drawStatements, RNG_SOURCE, unitExpression } from "../../runtime/rng.js";
 import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
-import { loopPassCost, stepsCost, type Validity } from "../lower/cost.js";
+import { loopPassCost, type Validity } from "../lower/cost.js";
 import { conditionReadsGradient, conditionReadsLoss, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
 
 export const LANES = 4;
@@ -529,4 +529,3 @@ function num(v: number): string {
   return v < 0 || Object.is(v, -0) ? `(${s})` : s;
 }
 
-export { stepsCost };

@@ -69,7 +69,10 @@ export function evaluateConstant(expr: Expr, scope: Scope, diagnostics: Diagnost
         for (let i = from; i <= to; i++) {
           const inner = new Map(scope).set(s.index.name, i);
           const value = evaluateConstant(s.body, inner, diagnostics, what);
-          if (value === undefined) return fail(diagnostics[diagnostics.length - 1]!);
+          if (value === undefined) {
+            failed = true; // already reported by the inner evaluation
+            return NaN;
+          }
           total += value;
         }
         return total;

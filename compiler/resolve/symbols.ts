@@ -12,7 +12,8 @@ import type {
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { LoadedFile } from "./load.js";
 
-export type NamedDeclaration = Exclude<Declaration, { kind: "Import" }>;
+/** Declarations that put a name in the namespace (hypotheses are titled by a string instead). */
+export type NamedDeclaration = Exclude<Declaration, { kind: "Import" } | { kind: "Hypothesis" }>;
 export type OptimizerLike = OptimizerDecl | OptimizerAlias;
 
 export interface SymbolTable {
@@ -48,7 +49,7 @@ export function buildSymbolTable(files: readonly LoadedFile[], diagnostics: Diag
   const rootDeclarations: NamedDeclaration[] = [];
   for (const file of files) {
     for (const decl of file.program.declarations) {
-      if (decl.kind === "Import") continue;
+      if (decl.kind === "Import" || decl.kind === "Hypothesis") continue;
       if (file.isRoot) rootDeclarations.push(decl);
       const name = decl.name.name;
       const previous = all.get(name);

@@ -1,0 +1,253 @@
+// End to end: `optc compile`, running a compiled plan, `optc check` and `optc fmt`.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  PAPER_SPEC,
+  ensureBuilt,
+  experimentSpec,
+  leftoverTemporaryFiles,
+  optcExpect,
+  parseResults,
+  removeTemporaryFolders,
+  REPO,
+  temporaryFolder,
+  writeSpec,
+} from "./helpers.js";
+
+ensureBuilt();
+afterAll(removeTemporaryFolders);
+
+/** Every file of a compile output folder: plan.json (parsed) and the kernels by name. */
+function readCompiled(dir: string) {
+  const plan = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as {
+    format: string;
+    version: number;
+    spec: string;
+    experiments: { name: string; cells: { landscape: string; optimizer: string; kernel: string }[] }[];
+  };
+  const kernels = new Map(readdirSync(join(dir, "kernels")).map((f) => [f, readFileSync(join(dir, "kernels", f), "utf8")]));
+  return { plan, kernels };
+}
+
+describe("optc compile", () => {
+  let out = "";
+
+  beforeAll(() => {
+    out = join(temporaryFolder(), "compiled");
+    const run = optcExpect(["compile", PAPER_SPEC, "--out", out], 0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("plan.json");
+    expect(run.stderr).toContain("24 kernels");
+  });
+
+  it("writes plan.json and one readable kernel per cell", () => {
+    const { plan, kernels } = readCompiled(out);
+    expect(plan.format).toBe("optspec-plan");
+    expect(plan.spec).toBe(PAPER_SPEC);
+    const cells = plan.experiments.flatMap((e) => e.cells);
+    expect(cells).toHaveLength(24);
+    expect(kernels.size).toBe(24);
+    expect(new Set(cells.map((c) => c.kernel)).size).toBe(24);
+    for (const cell of cells) {
+      const source = kernels.get(cell.kernel);
+      expect(source, cell.kernel).toBeDefined();
+      expect(cell.kernel).toMatch(/\.js$/);
+      const firstLine = source!.split("\n")[0]!;
+      expect(firstLine.startsWith("//"), cell.kernel).toBe(true);
+      expect(firstLine).toContain(cell.optimizer);
+      expect(firstLine).toContain(cell.landscape);
+      expect(source).toContain("function kernel(job)");
+      // Readable: many short lines, not one minified blob.
+      expect(source!.split("\n").length, cell.kernel).toBeGreaterThan(10);
+    }
+    expect(leftoverTemporaryFiles(out)).toEqual([]);
+  });
+
+  it("running plan.json gives the same results as running the spec", () => {
+    const fromPlan = parseResults(optcExpect(["run", join(out, "plan.json"), "--restarts", "6", "--json", "-", "--quiet"], 0).stdout);
+    const fromSpec = parseResults(optcExpect(["run", PAPER_SPEC, "--restarts", "6", "--json", "-", "--quiet"], 0).stdout);
+    expect(fromPlan.experiments).toEqual(fromSpec.experiments);
+    expect(fromPlan.spec).toBe(fromSpec.spec);
+    expect(fromPlan.specHash).toBe(fromSpec.specHash);
+    expect(fromPlan.seed).toBe(fromSpec.seed);
+  });
+
+  it("writes to out/<spec name> in the current folder without --out", () => {
+    const cwd = temporaryFolder();
+    const spec = writeSpec(cwd, "tiny.optspec", experimentSpec({ on: "Himmelblau", run: "GD, SAM", restarts: 2, gradients: 10, seed: 1 }));
+    optcExpect(["compile", spec], 0, { cwd });
+    expect(existsSync(join(cwd, "out", "tiny", "plan.json"))).toBe(true);
+    expect(readdirSync(join(cwd, "out", "tiny", "kernels")).sort()).toEqual(["Small.GD.Himmelblau.js", "Small.SAM.Himmelblau.js"]);
+    // And the plan runs from another folder (kernels are found next to the plan).
+    const results = parseResults(optcExpect(["run", join(cwd, "out", "tiny", "plan.json"), "--json", "-", "--quiet"], 0).stdout);
+    expect(results.experiments[0]!.cells).toHaveLength(2);
+  });
+
+  it("writes nothing and exits 1 when the spec has errors", () => {
+    const dir = temporaryFolder();
+    const spec = writeSpec(dir, "bad.optspec", experimentSpec({ on: "Himmelblau", run: "GDD", restarts: 2, gradients: 10, seed: 1 }));
+    const run = optcExpect(["compile", spec, "--out", join(dir, "out")], 1);
+    expect(run.stderr).toContain("E100");
+    expect(existsSync(join(dir, "out", "plan.json"))).toBe(false);
+  });
+
+  it("a plan whose kernel is missing fails with exit 3 and names the kernel", () => {
+    const dir = join(temporaryFolder(), "c");
+    const spec = writeSpec(temporaryFolder(), "k.optspec", experimentSpec({ on: "Himmelblau", run: "GD", restarts: 2, gradients: 10, seed: 1 }));
+    optcExpect(["compile", spec, "--out", dir], 0);
+    const [kernel] = readdirSync(join(dir, "kernels"));
+    rmSync(join(dir, "kernels", kernel!));
+    const run = optcExpect(["run", join(dir, "plan.json")], 3);
+    expect(run.stderr).toContain(kernel);
+    expect(run.stderr).toContain("optc compile");
+  });
+});
+
+describe("optc check", () => {
+  it("reports an error with path:line:col, its code and a caret line, and exits 1", () => {
+    const spec = writeSpec(temporaryFolder(), "bad.optspec", experimentSpec({ on: "Himmelblau", run: "GDD", restarts: 2, gradients: 10, seed: 1 }));
+    const run = optcExpect(["check", spec], 1);
+    expect(run.stdout).toBe("");
+    // `run GDD` is on line 6, column 7 of the spec.
+    expect(run.stderr).toContain(`${spec}:6:7`);
+    expect(run.stderr).toMatch(/error E100\b/);
+    expect(run.stderr).toContain("GDD");
+    expect(run.stderr).toMatch(/^\s*\|\s*\^+\s*$/m);
+    expect(run.stderr).toContain("did you mean 'GD'");
+    expect(run.stderr).toContain("1 error, 0 warnings");
+  });
+
+  it("reports syntax errors (E002) with their position", () => {
+    const spec = writeSpec(temporaryFolder(), "syntax.optspec", "landscape L {\n  vars x in [-1, 1]\n  f = x^2 +\n}\n");
+    const run = optcExpect(["check", spec], 1);
+    expect(run.stderr).toContain(`${spec}:4:1`);
+    expect(run.stderr).toContain("E002");
+    expect(run.stderr).toMatch(/^\s*\|\s*\^+\s*$/m);
+  });
+
+  it("reports a missing import (E010)", () => {
+    const spec = writeSpec(temporaryFolder(), "imp.optspec", 'import "./nowhere"\n');
+    const run = optcExpect(["check", spec], 1);
+    expect(run.stderr).toContain(`${spec}:1:1`);
+    expect(run.stderr).toContain("E010");
+    expect(run.stderr).toContain("nowhere");
+  });
+
+  it("exits 0 on a good spec, printing nothing", () => {
+    const run = optcExpect(["check", PAPER_SPEC], 0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe("");
+  });
+
+  it("exits 0 on a spec with warnings only, and prints them", () => {
+    const extra = "landscape Unused {\n  vars x in [-1, 1]\n  f = x^2\n}";
+    const spec = writeSpec(temporaryFolder(), "warn.optspec", experimentSpec({ on: "Himmelblau", run: "GD", restarts: 2, gradients: 10, seed: 1, extra }));
+    const run = optcExpect(["check", spec], 0);
+    expect(run.stderr).toContain("W500");
+    expect(run.stderr).toContain("0 errors, 1 warning");
+    // A run still works and keeps stdout clean JSON.
+    const ran = optcExpect(["run", spec, "--json", "-"], 0);
+    expect(() => JSON.parse(ran.stdout)).not.toThrow();
+    expect(ran.stderr).toContain("W500");
+  });
+
+  it("run on a spec with errors exits 1 and prints nothing on stdout", () => {
+    const spec = writeSpec(temporaryFolder(), "bad.optspec", experimentSpec({ on: "Himmelblau", run: "GDD", restarts: 2, gradients: 10, seed: 1 }));
+    const run = optcExpect(["run", spec, "--json", "-"], 1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("E100");
+  });
+});
+
+describe("optc fmt", () => {
+  const messy = `import "std/landscapes" import "std/optimizers"
+optimizer Mom(lr=1e-2){repeat 3{descend lr with momentum(beta=0.9)} until gradnorm<1e-3 or (t+1)*2>10
+perturb model gaussian(0.1) when not loss < -1e9; descend -(-lr)^1/2^-1*0.5}
+optimizer Met(lr = 1e-3, temp = 0.5) { start { descend lr; descend lr }
+  hop { perturb model sphere(0.2); LocalSearch(lr, 5, 1e-2); accept metropolis(temp) } }
+landscape Bowl(a = 2) { vars x in [-1, 1], y[2] in [-(1), 1-0] f = a*x^2 + sum(i in 1..2, (y[i] - 0.5)^2)
+  minima { O global at (0, 0.5, 0.5) } }
+experiment E { on Bowl(a = 3), Himmelblau, Rastrigin(n = 3) run GD, Mom, Met, SAM restarts 3 budget 40 gradients
+  init uniform seed 9 assign nearest minimum within 0.1 }
+`;
+
+  it("prints canonical text that compiles to the same plan and kernels", () => {
+    const dir = temporaryFolder();
+    const original = writeSpec(dir, "messy.optspec", messy);
+    const check = optcExpect(["check", original], 0);
+    expect(check.stderr).toBe("");
+    const formatted = optcExpect(["fmt", original], 0).stdout;
+    expect(formatted).not.toBe(messy);
+    expect(formatted.endsWith("\n")).toBe(true);
+    const canonical = writeSpec(dir, "canonical.optspec", formatted);
+    // Idempotent.
+    expect(optcExpect(["fmt", canonical], 0).stdout).toBe(formatted);
+    optcExpect(["compile", original, "--out", join(dir, "a")], 0);
+    optcExpect(["compile", canonical, "--out", join(dir, "b")], 0);
+    const a = readCompiled(join(dir, "a"));
+    const b = readCompiled(join(dir, "b"));
+    expect(b.plan.experiments).toEqual(a.plan.experiments);
+    expect([...b.kernels.keys()].sort()).toEqual([...a.kernels.keys()].sort());
+    expect(b.kernels.size).toBe(12);
+    for (const [file, source] of a.kernels) expect(b.kernels.get(file), file).toBe(source);
+  });
+
+  it("formats the standard library and the paper spec to text that compiles to the same kernels", () => {
+    const dir = temporaryFolder();
+    const copies = join(dir, "copies");
+    const formatted = join(dir, "formatted");
+    const main = 'import "./landscapes"\nimport "./optimizers"\n' + readFileSync(join(REPO, PAPER_SPEC), "utf8").replace(/^import .*$/gm, "");
+    for (const folder of [copies, formatted]) mkdirSync(folder);
+    for (const name of ["landscapes", "optimizers"]) writeFileSync(join(copies, `${name}.optspec`), readFileSync(join(REPO, "specs", "std", `${name}.optspec`)));
+    writeFileSync(join(copies, "main.optspec"), main);
+    for (const name of ["landscapes", "optimizers", "main"])
+      writeFileSync(join(formatted, `${name}.optspec`), optcExpect(["fmt", join(copies, `${name}.optspec`)], 0).stdout);
+    optcExpect(["compile", join(copies, "main.optspec"), "--out", join(dir, "a")], 0);
+    optcExpect(["compile", join(formatted, "main.optspec"), "--out", join(dir, "b")], 0);
+    const a = readCompiled(join(dir, "a"));
+    const b = readCompiled(join(dir, "b"));
+    expect(b.plan.experiments).toEqual(a.plan.experiments);
+    expect(b.kernels).toEqual(a.kernels);
+  });
+
+  it("--write rewrites the file in place with the canonical text", () => {
+    const dir = temporaryFolder();
+    const path = writeSpec(dir, "w.optspec", messy);
+    const expected = optcExpect(["fmt", path], 0).stdout;
+    const run = optcExpect(["fmt", path, "--write"], 0);
+    expect(run.stdout).toBe("");
+    expect(readFileSync(path, "utf8")).toBe(expected);
+    expect(leftoverTemporaryFiles(dir)).toEqual([]);
+  });
+
+  it("exits 1 with the error on a file with a syntax error, and --write leaves it untouched", () => {
+    const text = "landscape L {\n  vars x in [-1, 1]\n  f = x^2 +\n}\n";
+    const path = writeSpec(temporaryFolder(), "syntax.optspec", text);
+    const run = optcExpect(["fmt", path], 1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`${path}:4:1`);
+    expect(run.stderr).toContain("E002");
+    expect(run.stderr).toContain("syntax errors");
+    optcExpect(["fmt", path, "--write"], 1);
+    expect(readFileSync(path, "utf8")).toBe(text);
+  });
+
+  it("formats a spec with semantic errors (fmt only needs it to parse)", () => {
+    const path = writeSpec(temporaryFolder(), "sem.optspec", experimentSpec({ on: "Himmelblau", run: "GDD", restarts: 2, gradients: 10, seed: 1 }));
+    expect(optcExpect(["fmt", path], 0).stdout).toContain("run GDD");
+  });
+
+  // BUG (missing message): `optc fmt --write` silently deletes every comment of the file (the
+  // printer works on the AST, which has no comments). The README's CLI table says "comments are
+  // not kept", but `optc --help` does not, and --write prints nothing: run on a copy of
+  // specs/std/optimizers.optspec it removes all its documentation without a word. Expected: the
+  // comments are kept, or fmt --write warns on stderr that they were dropped (or refuses).
+  it.fails("fmt --write keeps comments, or at least warns that it drops them", () => {
+    const text = "// keep me: what this landscape is\nlandscape L {\n  vars x in [-1, 1]\n  f = x^2 // a bowl\n}\n";
+    const path = writeSpec(temporaryFolder(), "comments.optspec", text);
+    const run = optcExpect(["fmt", path, "--write"], 0);
+    const after = readFileSync(path, "utf8");
+    expect(after.includes("keep me") || /comment/i.test(run.stderr)).toBe(true);
+  });
+});
