@@ -1,11 +1,13 @@
 // The compiler's entry point: spec file -> diagnostics, run plan and kernels.
 import { createHash } from "node:crypto";
 import { checkExperiments, type LoweredExperiment } from "./check/rules/experiments.js";
+import { checkHypotheses } from "./check/rules/hypotheses.js";
 import { checkLandscapes } from "./check/rules/landscapes.js";
 import { checkOptimizers } from "./check/rules/optimizers.js";
 import { checkReservedNames } from "./check/rules/reserved-names.js";
 import { checkUnused } from "./check/rules/unused.js";
 import type { CheckContext } from "./check/context.js";
+import { Codes } from "./diagnostics/codes.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { emitKernel } from "./emit/emit-js.js";
 import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanExperiment } from "./plan.js";
@@ -39,9 +41,12 @@ export function compileSpec(specPath: string, options: CompileOptions = {}): Com
   checkReservedNames(ctx);
   checkLandscapes(ctx);
   checkOptimizers(ctx);
-  const experiments = checkExperiments(ctx);
+  // Only the spec's own experiments run: an imported file lends its declarations, not its runs.
+  const rootNames = new Set(symbols.rootDeclarations.filter((d) => d.kind === "Experiment").map((d) => d.name.name));
+  const experiments = checkExperiments(ctx).filter((e) => rootNames.has(e.name));
+  const hypotheses = checkHypotheses(ctx, experiments);
   checkUnused(ctx);
-  const unique = deduplicate(diagnostics);
+  const unique = deduplicate(withoutFollowOns(diagnostics, loaded.files));
   if (hasErrors(unique)) return { kernels: new Map(), diagnostics: unique, files: loaded.files };
   const kernels = new Map<string, string>();
   const plan: Plan = {
@@ -51,6 +56,7 @@ export function compileSpec(specPath: string, options: CompileOptions = {}): Com
     specHash: hashFiles(loaded.files),
     optspecVersion: OPTSPEC_VERSION,
     experiments: experiments.map((e) => planExperiment(e, kernels)),
+    hypotheses,
   };
   return { plan, kernels, diagnostics: unique, files: loaded.files };
 }
@@ -86,6 +92,20 @@ function planExperiment(e: LoweredExperiment, kernels: Map<string, string>): Pla
   };
 }
 
+/**
+ * A declaration with a syntax error was rebuilt from what could be parsed: what the checker
+ * says about it is mostly an echo of that error, so only the syntax error is reported.
+ */
+function withoutFollowOns(diagnostics: readonly Diagnostic[], files: readonly LoadedFile[]): Diagnostic[] {
+  const syntax = diagnostics.filter((d) => d.code === Codes.LexicalError.code || d.code === Codes.SyntaxError.code);
+  if (syntax.length === 0) return [...diagnostics];
+  const broken = files.flatMap((f) =>
+    f.program.declarations.filter((decl) => syntax.some((d) => d.span.file === f.path && d.span.start.offset >= decl.span.start.offset && d.span.start.offset <= decl.span.end.offset)).map((decl) => decl.span),
+  );
+  const inside = (d: Diagnostic) => broken.some((b) => b.file === d.span.file && d.span.start.offset >= b.start.offset && d.span.start.offset <= b.end.offset);
+  return diagnostics.filter((d) => syntax.includes(d) || !inside(d));
+}
+
 /** The same problem found by two passes (a landscape checked alone and in an experiment) is reported once. */
 function deduplicate(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
@@ -105,5 +125,5 @@ function hashFiles(files: readonly LoadedFile[]): string {
 
 export { formatDiagnostic } from "./diagnostics/code-frame.js";
 export { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
-export { Codes } from "./diagnostics/codes.js";
+export { Codes };
 export type { Plan } from "./plan.js";

@@ -15,6 +15,8 @@ export interface Plan {
   readonly specHash: string;
   readonly optspecVersion: string;
   readonly experiments: readonly PlanExperiment[];
+  /** Statistical claims about the experiments' populations, with every loop expanded. */
+  readonly hypotheses: readonly PlanHypothesis[];
 }
 
 export interface PlanExperiment {
@@ -63,3 +65,59 @@ export interface PlanCell {
 }
 
 export type { MinimumIR };
+
+// ---------------------------------------------------------------------------------------------
+// Hypotheses, resolved: every name checked, every `for each` expanded.
+
+/** The end points of one optimizer on one landscape in one experiment. */
+export interface PlanPopulation {
+  readonly experiment: string;
+  readonly optimizer: string;
+  readonly landscape: string;
+}
+
+/** One number per restart: the final loss, the distance to the nearest declared minimum, or the gradients spent. */
+export type SampleAttribute = "f" | "distance" | "evals";
+
+export interface PlanSample extends PlanPopulation {
+  readonly attribute: SampleAttribute;
+}
+
+export type Alternative = "two-sided" | "less" | "greater";
+
+export type PlanTest =
+  | { readonly test: "mannwhitney"; readonly x: PlanSample; readonly y: PlanSample; readonly alternative: Alternative; readonly method: "auto" | "exact" | "asymptotic"; readonly continuity: boolean }
+  | { readonly test: "ttest" | "welch"; readonly x: PlanSample; readonly y: PlanSample; readonly alternative: Alternative }
+  | { readonly test: "kruskal"; readonly groups: readonly PlanSample[] }
+  /** Independence of the counts per minimum (and Else) of two or more populations. */
+  | { readonly test: "chisquare"; readonly populations: readonly PlanPopulation[] }
+  /** Goodness of fit of the counts over `minima` (restarts elsewhere left out) to `shares`. */
+  | { readonly test: "chisquare-fit"; readonly population: PlanPopulation; readonly minima: readonly string[]; readonly shares: readonly number[] };
+
+export type PlanSummary =
+  /** The fraction of restarts whose end point belongs to one of `minima` (`Else` allowed). */
+  | { readonly summary: "share"; readonly population: PlanPopulation; readonly minima: readonly string[] }
+  | { readonly summary: "median" | "mean"; readonly sample: PlanSample }
+  | { readonly summary: "constant"; readonly value: number };
+
+interface CheckSource {
+  /** The claim as written (after loop expansion), for reports. */
+  readonly text: string;
+  /** `file:line:col` of the claim. */
+  readonly location: string;
+}
+
+export type PlanCheck =
+  | (CheckSource & { readonly kind: "test"; readonly mode: "expect" | "observe"; readonly test: PlanTest; readonly expected?: { readonly significant: boolean; readonly alpha: number } })
+  | (CheckSource & { readonly kind: "compare"; readonly mode: "expect" | "observe"; readonly left: PlanSummary; readonly operator: "<" | "<=" | ">" | ">="; readonly right: PlanSummary; readonly confidence?: number })
+  | (CheckSource & { readonly kind: "value"; readonly summary: PlanSummary });
+
+export type AdjustMethod = "holm" | "bh" | "by" | "none";
+
+export interface PlanHypothesis {
+  readonly name: string;
+  readonly location: string;
+  /** How the p-values of the hypothesis's tests are adjusted for multiple comparisons. */
+  readonly adjust: AdjustMethod;
+  readonly checks: readonly PlanCheck[];
+}

@@ -379,6 +379,118 @@ export interface ExperimentDecl {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Hypotheses: statistical claims about the populations of experiments
+
+/**
+ * `E.O on L` (the end points of optimizer O on landscape L in experiment E), optionally
+ * followed by `.attribute` (`f`, `distance`, `evals`) for one number per restart. Inside
+ * `for each optimizer in E:` the optimizer may be the loop variable `optimizer` (likewise
+ * `landscape`); the Identifier then has that name.
+ */
+export interface PopulationRef {
+  readonly kind: "Population";
+  readonly experiment: Identifier;
+  readonly optimizer: Identifier;
+  readonly landscape: Identifier;
+  readonly attribute?: Identifier;
+  readonly span: Span;
+}
+
+/** `name = value` inside a statistical call: `alternative = less`, `method = exact`, `continuity = 0`. */
+export interface StatOption {
+  readonly kind: "StatOption";
+  readonly name: Identifier;
+  readonly value: Identifier | NumberLiteral;
+  readonly span: Span;
+}
+
+/** A bare name inside a statistical call: a minimum (`GM1`) or `Else`. */
+export interface StatName {
+  readonly kind: "StatName";
+  readonly name: Identifier;
+  readonly span: Span;
+}
+
+export type StatArgument = PopulationRef | StatOption | StatName | StatCall | NumberLiteral;
+
+/**
+ * `mannwhitney(A.f, B.f, alternative = less)`, `chisquare(A, B)`, `chisquare(A, uniform(GM1, GM2))`,
+ * `share(A, LM3, LM4)`, `median(A.f)`, ...: the callee is checked by the compiler, not the grammar.
+ */
+export interface StatCall {
+  readonly kind: "StatCall";
+  readonly callee: Identifier;
+  readonly args: readonly StatArgument[];
+  readonly span: Span;
+}
+
+/** `significant at 0.05` / `not significant at 0.05`. */
+export interface Significance {
+  readonly kind: "Significance";
+  readonly significant: boolean;
+  readonly alpha: NumberLiteral;
+  readonly span: Span;
+}
+
+/** `expect TEST significant at A`, or `observe TEST` (reported, never failing). */
+export interface TestClaim {
+  readonly kind: "TestClaim";
+  readonly mode: "expect" | "observe";
+  readonly test: StatCall;
+  /** Required for `expect`, optional for `observe`. */
+  readonly outcome?: Significance;
+  readonly span: Span;
+}
+
+export type SummaryOperand = StatCall | NumberLiteral;
+
+/** `expect share(A, M) < share(B, M) [with confidence 0.95]`, or `observe` the same. */
+export interface ComparisonClaim {
+  readonly kind: "ComparisonClaim";
+  readonly mode: "expect" | "observe";
+  readonly left: SummaryOperand;
+  readonly operator: "<" | "<=" | ">" | ">=";
+  readonly right: SummaryOperand;
+  readonly confidence?: NumberLiteral;
+  readonly span: Span;
+}
+
+/** `observe share(A, M)`: a summary value reported without a comparison. */
+export interface ValueObservation {
+  readonly kind: "ValueObservation";
+  readonly value: StatCall;
+  readonly span: Span;
+}
+
+/** `for each optimizer in E: CLAIM` or `for each landscape in E { CLAIMS }`. */
+export interface ForEachClaim {
+  readonly kind: "ForEach";
+  readonly variable: "optimizer" | "landscape";
+  readonly experiment: Identifier;
+  readonly body: readonly Claim[];
+  readonly span: Span;
+}
+
+export type Claim = TestClaim | ComparisonClaim | ValueObservation | ForEachClaim;
+
+/** `adjust holm | bh | by | none`: the correction of a hypothesis making several tests. */
+export interface AdjustClause {
+  readonly kind: "Adjust";
+  readonly method: Identifier;
+  readonly span: Span;
+}
+
+/** `hypothesis "name" { [adjust METHOD] claims }`. */
+export interface HypothesisDecl {
+  readonly kind: "Hypothesis";
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly adjust?: AdjustClause;
+  readonly claims: readonly Claim[];
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Files
 
 /** `import "path"`: a path relative to the importing file, or `std/NAME` for the standard library. */
@@ -394,7 +506,8 @@ export type Declaration =
   | OptimizerDecl
   | OptimizerAlias
   | ProcedureDecl
-  | ExperimentDecl;
+  | ExperimentDecl
+  | HypothesisDecl;
 
 export interface Program {
   readonly kind: "Program";
@@ -418,4 +531,11 @@ export type Node =
   | Point
   | MinimumDecl
   | Distribution
-  | Acceptance;
+  | Acceptance
+  | PopulationRef
+  | StatOption
+  | StatName
+  | StatCall
+  | Significance
+  | Claim
+  | AdjustClause;

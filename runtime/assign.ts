@@ -22,6 +22,17 @@ export function assignToMinimum(point: ArrayLike<number>, minima: readonly Minim
   return best;
 }
 
+/** Euclidean distance from `point` to the nearest of `minima` (Infinity when there are none). */
+export function distanceToNearestMinimum(point: ArrayLike<number>, minima: readonly MinimumIR[]): number {
+  let best = Infinity;
+  for (const m of minima) {
+    let sum = 0;
+    for (let i = 0; i < m.at.length; i++) sum += (point[i]! - m.at[i]!) ** 2;
+    best = Math.min(best, Math.sqrt(sum));
+  }
+  return best;
+}
+
 /** True when every coordinate and the loss are finite. */
 export function isFinitePoint(point: ArrayLike<number>, loss: number): boolean {
   if (!Number.isFinite(loss)) return false;

@@ -1,9 +1,11 @@
 // optc: the one thin module that wires the compiler and the runtime together.
 //   optc compile SPEC [--out DIR]      check, write plan.json and the kernels
-//   optc run SPEC|PLAN [options]        run and print the stationary-distribution table
+//   optc run SPEC|PLAN [options]        run, print the stationary-distribution table and
+//                                       evaluate the hypotheses
 //   optc check SPEC                     report diagnostics only
 //   optc fmt SPEC [--write]             print the spec in canonical form
-// Exit codes: 0 success, 1 errors in the spec, 2 bad command line, 3 the run itself failed.
+// Exit codes: 0 success (every hypothesis holds), 1 errors in the spec or a failed
+// expectation, 2 bad command line, 3 the run itself failed.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,10 +17,13 @@ import { availableParallelism } from "node:os";
 import { defaultWorkers, runPlan, withOverrides, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
 import { PLAN_FORMAT, PLAN_VERSION, type Plan } from "./plan.js";
+import { evaluateHypotheses, tallyChecks } from "./hypotheses.js";
+import { formatHypotheses } from "./report/hypotheses.js";
+import { formatJUnit } from "./report/junit.js";
 import { formatStationaryTables } from "./report/table.js";
 import { resultsToJson, type Results } from "./results.js";
 
-export const EXIT = { ok: 0, specErrors: 1, usage: 2, runFailed: 3 } as const;
+export const EXIT = { ok: 0, specErrors: 1, hypothesisFailed: 1, usage: 2, runFailed: 3 } as const;
 
 const USAGE = `optc ${OPTSPEC_VERSION}: compile and run .optspec optimizer experiments
 
@@ -27,6 +32,8 @@ usage:
                                        (DIR defaults to out/<spec name>)
   optc run SPEC|PLAN [options]         run a spec or a compiled plan.json
       --json FILE                      write results as JSON (- for stdout)
+      --junit FILE                     write the hypotheses' outcomes as JUnit XML
+      --no-hypotheses                  do not evaluate the hypotheses
       --restarts N                     override every experiment's restarts
       --seed S                         override every experiment's seed
       --workers K                      worker threads (0 = this thread; default: by amount of work)
@@ -35,7 +42,8 @@ usage:
   optc fmt SPEC [--write]              print SPEC in canonical form (or rewrite it in place)
   optc --version | --help
 
-exit codes: 0 ok, 1 errors in the spec, 2 bad command line, 3 the run failed`;
+exit codes: 0 ok (every hypothesis holds), 1 errors in the spec or a hypothesis failed,
+            2 bad command line, 3 the run failed`;
 
 class UsageError extends Error {}
 
@@ -158,6 +166,8 @@ function commandCompile(args: readonly string[], io: Io): number {
 async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const { positionals, values } = options(args, {
     json: { type: "string" },
+    junit: { type: "string" },
+    "no-hypotheses": { type: "boolean" },
     restarts: { type: "string" },
     seed: { type: "string" },
     workers: { type: "string" },
@@ -168,11 +178,12 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const seed = integerFlag(values.seed, "seed", 0);
   const workers = integerFlag(values.workers, "workers", 0);
   if (values.json !== undefined && values.json !== "-") checkWritableFile(values.json, "--json");
+  if (values.junit !== undefined) checkWritableFile(values.junit, "--junit");
   let results: Results;
+  let plan: Plan;
   // Workers start now and come up while the spec compiles; they go unused for small plans.
   const pool = workers === 0 ? undefined : new WorkerPool(workers ?? availableParallelism());
   try {
-    let plan: Plan;
     let kernelSource: KernelSource;
     if (input.endsWith(".json")) {
       plan = readPlan(input);
@@ -196,10 +207,15 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   } finally {
     await pool?.close();
   }
-  if (values.json === "-") io.stdout(`${resultsToJson(results)}\n`);
-  else if (values.json !== undefined) writeAtomically(resolve(values.json), `${resultsToJson(results)}\n`);
-  if (!values.quiet) (values.json === "-" ? io.stderr : io.stdout)(`${formatStationaryTables(results)}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${results.workers === 0 ? "this thread" : `${results.workers} worker threads`}\n`);
-  return EXIT.ok;
+  const hypotheses = values["no-hypotheses"] ? [] : (plan.hypotheses ?? []);
+  const evaluated = hypotheses.length ? { ...results, hypotheses: evaluateHypotheses(hypotheses, results) } : results;
+  if (values.json === "-") io.stdout(`${resultsToJson(evaluated)}\n`);
+  else if (values.json !== undefined) writeAtomically(resolve(values.json), `${resultsToJson(evaluated)}\n`);
+  if (values.junit !== undefined) writeAtomically(resolve(values.junit), formatJUnit(evaluated.hypotheses ?? [], plan.spec, results.wallSeconds));
+  const report = values.json === "-" ? io.stderr : io.stdout;
+  if (!values.quiet) report(`${formatStationaryTables(results)}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${results.workers === 0 ? "this thread" : `${results.workers} worker threads`}\n`);
+  if (evaluated.hypotheses) report(`\n${formatHypotheses(evaluated.hypotheses, io.color)}\n`);
+  return evaluated.hypotheses && tallyChecks(evaluated.hypotheses).failed > 0 ? EXIT.hypothesisFailed : EXIT.ok;
 }
 
 function readPlan(path: string): Plan {

@@ -1,7 +1,7 @@
 // Executes a plan: every cell's kernel over all restarts (in this thread or on workers),
 // then each end point assigned to a minimum.
 import { availableParallelism, cpus } from "node:os";
-import { assignToMinimum, isFinitePoint } from "./assign.js";
+import { assignToMinimum, distanceToNearestMinimum, isFinitePoint } from "./assign.js";
 import { loadKernel, prepareCell, sliceJob, type CellBuffers } from "./kernel.js";
 import type { Plan, PlanCell, PlanExperiment, PlanLandscape } from "./plan.js";
 import type { CellResult, ExperimentResult, Results } from "./results.js";
@@ -103,6 +103,7 @@ export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experime
   const names = landscape.minima.map((m) => m.name);
   const counts: Record<string, number> = Object.fromEntries([...names, "Else"].map((n) => [n, 0]));
   const minimum: number[] = new Array(restarts);
+  const distance: number[] = new Array(restarts);
   const point = new Float64Array(landscape.dims);
   let diverged = 0;
   let gradientEvaluations = 0;
@@ -114,6 +115,7 @@ export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experime
     if (!finite) diverged++;
     const m = finite ? assignToMinimum(point, landscape.minima, experiment.radius) : -1;
     minimum[r] = m;
+    distance[r] = finite ? distanceToNearestMinimum(point, landscape.minima) : Infinity;
     counts[m < 0 ? "Else" : names[m]!]! += 1;
   }
   return {
@@ -126,6 +128,7 @@ export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experime
     trajectories: {
       minimum,
       loss: Array.from(buffers.loss),
+      distance,
       gradientEvaluations: Array.from(buffers.evals),
       iterations: Array.from(buffers.steps),
       end: buffers.end.map((c) => Array.from(c)),

@@ -1,4 +1,5 @@
 // The results of a run, as written by `optc run --json`.
+import type { HypothesisResult } from "./hypotheses.js";
 import type { MinimumIR, PlanOptimizer } from "./plan.js";
 
 export interface Results {
@@ -13,6 +14,8 @@ export interface Results {
   readonly cpu: string;
   readonly wallSeconds: number;
   readonly experiments: readonly ExperimentResult[];
+  /** Present when the plan has hypotheses and they were evaluated. */
+  readonly hypotheses?: readonly HypothesisResult[];
 }
 
 export interface ExperimentResult {
@@ -47,6 +50,8 @@ export interface CellResult {
     /** Index into the landscape's minima, or -1 for Else. */
     readonly minimum: readonly number[];
     readonly loss: readonly number[];
+    /** Euclidean distance to the nearest declared minimum (Infinity without minima or when diverged). */
+    readonly distance: readonly number[];
     readonly gradientEvaluations: readonly number[];
     readonly iterations: readonly number[];
     /** End points, one array per coordinate. */

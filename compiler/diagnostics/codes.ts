@@ -48,6 +48,14 @@ export const Codes = define({
   BadHyperparameter: { code: "E404", severity: "error", title: "invalid hyperparameter value" },
   UnknownStateName: { code: "E405", severity: "error", title: "unknown name in condition" },
   UnusedDeclaration: { code: "W500", severity: "warning", title: "unused declaration" },
+  ExperimentNotRun: { code: "E600", severity: "error", title: "hypothesis on an experiment the spec does not run" },
+  LoopVariableOutsideLoop: { code: "E601", severity: "error", title: "loop variable outside its loop" },
+  WrongPopulationKind: { code: "E602", severity: "error", title: "test applied to the wrong kind of population" },
+  BadSignificanceLevel: { code: "E603", severity: "error", title: "significance level or confidence outside (0, 1)" },
+  MissingAdjustment: { code: "E604", severity: "error", title: "several tests without a p-value adjustment" },
+  UnknownStatistic: { code: "E605", severity: "error", title: "unknown test or summary" },
+  BadStatOption: { code: "E606", severity: "error", title: "invalid option of a test" },
+  DuplicateHypothesis: { code: "E607", severity: "error", title: "two hypotheses with the same name" },
 });
 
 export type CodeName = keyof typeof Codes;

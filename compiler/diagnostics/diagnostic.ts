@@ -47,3 +47,16 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
     (a, b) => a.span.file.localeCompare(b.span.file) || a.span.start.offset - b.span.start.offset,
   );
 }
+
+/**
+ * Moves the diagnostics from index `from` on that point into another file (a library's
+ * declaration lowered with the user's arguments) to the user's `call`, keeping the original
+ * place as a related location: the user can only change what they wrote.
+ */
+export function relocateToCall(diagnostics: Diagnostic[], from: number, call: Span, context: string): void {
+  for (let i = from; i < diagnostics.length; i++) {
+    const d = diagnostics[i]!;
+    if (d.span.file === call.file) continue;
+    diagnostics[i] = { ...d, message: `${context}: ${d.message}`, span: call, related: [{ message: "where the value is used", span: d.span }, ...d.related] };
+  }
+}

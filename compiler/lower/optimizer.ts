@@ -3,10 +3,10 @@
 // (unknown names, bad arguments, misplaced statements) are reported as diagnostics.
 import { match } from "ts-pattern";
 import type * as ast from "../../grammar/index.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic, relocateToCall, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { bindArguments, builtinConstants, builtinFunctions, evaluateChecked, evaluateConstant, stateNames, type Scope } from "../resolve/constants.js";
-import type { SymbolTable } from "../resolve/symbols.js";
+import { kindWithArticle, type SymbolTable } from "../resolve/symbols.js";
 import type { Acceptance, CondIR, DistributionFamily, OptimizerIR, Step, UpdateMethod, ValueIR } from "./ir.js";
 
 const families: readonly DistributionFamily[] = ["ball", "gaussian", "sphere"];
@@ -70,7 +70,9 @@ function resolveOptimizer(
   // An alias fixes some arguments of its target; arguments given at the use override them.
   const innerDecl = finalDeclaration(target!, symbols);
   if (!innerDecl) {
-    reportUnknown(target!.target.callee, "optimizer", [...symbols.optimizers.keys()], symbols, diagnostics);
+    const cycle = aliasCycle(target!, symbols);
+    if (cycle) diagnostics.push(diagnostic("RecursiveProcedure", target!.target.callee.span, `optimizer alias '${target!.name.name}' refers to itself (${cycle.join(" -> ")})`, { suggestion: "make one of the aliases name an optimizer declared with a body" }));
+    else reportUnknown(target!.target.callee, "optimizer", [...symbols.optimizers.keys()].filter((n) => n !== target!.name.name), symbols, diagnostics);
     return undefined;
   }
   const merged = new Map(outer);
@@ -88,6 +90,19 @@ function resolveOptimizer(
   return resolveOptimizer(target!.target.callee, target!.target.args ?? [], merged, symbols, diagnostics, [...chain, callee.name]);
 }
 
+/** The names around an alias cycle starting at `alias`, if following it comes back. */
+function aliasCycle(alias: ast.OptimizerAlias, symbols: SymbolTable): string[] | undefined {
+  const chain = [alias.name.name];
+  let next = symbols.optimizers.get(alias.target.callee.name);
+  while (next?.kind === "OptimizerAlias") {
+    chain.push(next.name.name);
+    if (next.name.name === alias.name.name) return chain;
+    if (chain.length > symbols.optimizers.size + 1) return undefined;
+    next = symbols.optimizers.get(next.target.callee.name);
+  }
+  return undefined;
+}
+
 function finalDeclaration(alias: ast.OptimizerAlias, symbols: SymbolTable, seen = new Set<string>()): ast.OptimizerDecl | undefined {
   const next = symbols.optimizers.get(alias.target.callee.name);
   if (!next || seen.has(alias.name.name)) return undefined;
@@ -98,7 +113,7 @@ function finalDeclaration(alias: ast.OptimizerAlias, symbols: SymbolTable, seen 
 function reportUnknown(name: ast.Identifier, kind: string, candidates: string[], symbols: SymbolTable, diagnostics: Diagnostic[]) {
   const other = symbols.all.get(name.name);
   if (other) {
-    diagnostics.push(diagnostic("WrongKind", name.span, `'${name.name}' is a ${other.kind.toLowerCase().replace("optimizeralias", "optimizer")}, not a ${kind}`));
+    diagnostics.push(diagnostic("WrongKind", name.span, `'${name.name}' is ${kindWithArticle(other)}, not ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}`));
     return;
   }
   const hint = didYouMean(name.name, candidates);
@@ -177,7 +192,9 @@ function lowerStatement(statement: ast.Statement, scope: Scope, ctx: Context, pl
       const params = bindArguments({ description: `procedure '${name}'`, params: proc.params, defaultsScope: new Map() }, s.args, scope, s.span, ctx.diagnostics);
       if (!params) return [];
       const inner: Context = { ...ctx, callStack: [...ctx.callStack, name] };
+      const before = ctx.diagnostics.length;
       const body = lowerStatements(proc.body, params, inner, place === "optimizer" ? "nested" : place);
+      relocateToCall(ctx.diagnostics, before, s.span, `in procedure '${name}' with these arguments`);
       ctx.slots = inner.slots;
       return guarded(s.guard, scope, ctx, body);
     })
@@ -251,4 +268,19 @@ function lowerValue(e: ast.Expr, scope: Scope, ctx: Context): ValueIR {
       return constant(NaN);
     })
     .exhaustive();
+}
+
+/** Diagnostics about values, which a placeholder argument cannot judge. */
+const valueCodes = new Set(["E404", "E103", "E104"]);
+
+/**
+ * Checks the names and structure of a procedure's body on its own (a procedure no optimizer
+ * calls is otherwise never lowered), with every parameter bound to a placeholder value.
+ */
+export function checkProcedureBody(proc: ast.ProcedureDecl, symbols: SymbolTable, diagnostics: Diagnostic[]): void {
+  const found: Diagnostic[] = [];
+  const ctx: Context = { symbols, diagnostics: found, callStack: [proc.name.name], slots: 0 };
+  const scope = new Map(proc.params.map((p) => [p.name.name, 1]));
+  lowerStatements(proc.body, scope, ctx, "nested");
+  diagnostics.push(...found.filter((d) => !valueCodes.has(d.code) && d.span.file === proc.span.file));
 }

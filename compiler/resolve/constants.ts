@@ -7,6 +7,9 @@ import { didYouMean } from "../diagnostics/suggest.js";
 
 export type Scope = ReadonlyMap<string, number>;
 
+/** The most terms a constant `sum(...)` may have (a larger one is almost surely a mistake). */
+export const MAX_SUM_TERMS = 100_000;
+
 export const builtinFunctions: Readonly<Record<string, (x: number) => number>> = {
   sin: Math.sin,
   cos: Math.cos,
@@ -65,6 +68,10 @@ export function evaluateConstant(expr: Expr, scope: Scope, diagnostics: Diagnost
         const from = visit(s.from);
         const to = visit(s.to);
         if (failed) return NaN;
+        if (!Number.isInteger(from) || !Number.isInteger(to))
+          return fail(diagnostic("NotConstant", s.span, `the bounds of a sum must be integers, not ${from}..${to}`));
+        if (to - from + 1 > MAX_SUM_TERMS)
+          return fail(diagnostic("NotConstant", s.span, `this sum has ${to - from + 1} terms; at most ${MAX_SUM_TERMS} are allowed`));
         let total = 0;
         for (let i = from; i <= to; i++) {
           const inner = new Map(scope).set(s.index.name, i);

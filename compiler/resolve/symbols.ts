@@ -34,6 +34,12 @@ const kindWord: Record<NamedDeclaration["kind"], string> = {
   Experiment: "experiment",
 };
 
+/** "a landscape", "an optimizer": the kind of a declaration with its article. */
+export function kindWithArticle(decl: NamedDeclaration): string {
+  const word = kindWord[decl.kind];
+  return `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
+}
+
 /** Describes a declaration for messages: "landscape 'Himmelblau'". */
 export function describe(decl: NamedDeclaration): string {
   return `${kindWord[decl.kind]} '${decl.name.name}'`;
@@ -47,7 +53,9 @@ export function buildSymbolTable(files: readonly LoadedFile[], diagnostics: Diag
   const procedures = new Map<string, ProcedureDecl>();
   const experiments = new Map<string, ExperimentDecl>();
   const rootDeclarations: NamedDeclaration[] = [];
-  for (const file of files) {
+  // Files that are imported come before the files importing them (the reverse of load
+  // order), so a clash is reported at the user's declaration, not inside the library.
+  for (const file of [...files].reverse()) {
     for (const decl of file.program.declarations) {
       if (decl.kind === "Import" || decl.kind === "Hypothesis") continue;
       if (file.isRoot) rootDeclarations.push(decl);

@@ -40,6 +40,22 @@ export function bootstrapMedianInterval(x: readonly number[], options: Bootstrap
   return percentileInterval(medianOfSorted(sorted), medians, confidence, resamples);
 }
 
+/** Seeded percentile-bootstrap confidence interval for the mean of x (finite values only). */
+export function bootstrapMeanInterval(x: readonly number[], options: BootstrapOptions): BootstrapInterval {
+  const fn = "bootstrapMeanInterval";
+  const { seed, resamples, confidence } = requireOptions(fn, options);
+  const values = requireSample(fn, "x", x, { emptyHint: "the mean needs at least one value" });
+  const n = values.length;
+  const random = seededUniform(seed);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)]!;
+    means[r] = sum / n;
+  }
+  return percentileInterval(values.reduce((a, b) => a + b, 0) / n, means, confidence, resamples);
+}
+
 /**
  * Seeded percentile-bootstrap confidence interval for the share of `true` entries, e.g. the share
  * of runs whose end point lies in the set of minima.

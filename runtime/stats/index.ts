@@ -1,5 +1,6 @@
 export { adjustPValues, type PValueAdjustment } from "./adjust.js";
 export {
+  bootstrapMeanInterval,
   bootstrapMedianInterval,
   bootstrapShareInterval,
   seededUniform,

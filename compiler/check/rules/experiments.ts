@@ -2,7 +2,8 @@
 // clauses it needs once each, and positive restarts, budget and radius. Lowers what it
 // checks, so the plan builder does not do the work twice.
 import type { Argument, ExperimentClause, ExperimentDecl, Invocation } from "../../../grammar/index.js";
-import { diagnostic } from "../../diagnostics/diagnostic.js";
+import { diagnostic, relocateToCall } from "../../diagnostics/diagnostic.js";
+import { checkMinima } from "./landscapes.js";
 import { didYouMean } from "../../diagnostics/suggest.js";
 import { evaluateChecked } from "../../resolve/constants.js";
 import type { OptimizerIR } from "../../lower/ir.js";
@@ -10,6 +11,7 @@ import { lowerLandscape, pointCoordinates, type LandscapeIR } from "../../lower/
 import { lowerOptimizer } from "../../lower/optimizer.js";
 import { loopPassCost } from "../../lower/cost.js";
 import type { PlanInit } from "../../plan.js";
+import { kindWithArticle } from "../../resolve/symbols.js";
 import type { CheckContext } from "../context.js";
 
 export interface LoweredExperiment {
@@ -74,17 +76,26 @@ function checkExperiment(decl: ExperimentDecl, ctx: CheckContext): LoweredExperi
       reportUnknownTarget(target, "landscape", [...ctx.symbols.landscapes.keys()], ctx);
       continue;
     }
+    const before = ctx.diagnostics.length;
     const ir = lowerLandscape(decl2, target.args ?? ([] as Argument[]), target.span, target.alias?.name ?? target.callee.name, ctx.diagnostics);
+    if (ir) checkMinima(decl2, ir, ctx);
+    relocateToCall(ctx.diagnostics, before, target.span, `landscape '${target.callee.name}' with these arguments`);
     if (!ir) continue;
     const init = lowerInit(initClause, ir, ctx);
     if (init) landscapes.push({ ir, init });
   }
   const optimizers: OptimizerIR[] = [];
   for (const target of uniqueTargets(get("Run")?.optimizers ?? [], "optimizer", ctx)) {
+    const before = ctx.diagnostics.length;
     const ir = lowerOptimizer(target, ctx.symbols, ctx.diagnostics);
+    relocateToCall(ctx.diagnostics, before, target.span, `optimizer '${target.callee.name}' with these arguments`);
     if (!ir) continue;
     if (loopPassCost(ir.loop).min < 1 && budgetClause?.unit === "gradients")
-      ctx.diagnostics.push(diagnostic("CannotSpendBudget", target.span, `a pass of '${ir.name}' can end without evaluating a gradient, so its gradient budget may never run out`, { suggestion: "budget it in iterations, or make every pass use the gradient" }));
+      ctx.diagnostics.push(
+        diagnostic("CannotSpendBudget", target.span, ir.loop.length === 0 ? `optimizer '${ir.name}' has an empty loop, so it never spends its gradient budget` : `a pass of '${ir.name}' can end without evaluating a gradient, so its gradient budget may never run out`, {
+          suggestion: "budget the experiment in iterations, or make every pass use the gradient (e.g. 'descend lr' outside any 'when' guard)",
+        }),
+      );
     optimizers.push(ir);
   }
   if (ctx.diagnostics.slice(before).some((d) => d.severity === "error")) return undefined;
@@ -124,7 +135,7 @@ function uniqueTargets(targets: readonly Invocation[], what: string, ctx: CheckC
 function reportUnknownTarget(target: Invocation, kind: string, candidates: string[], ctx: CheckContext) {
   const other = ctx.symbols.all.get(target.callee.name);
   if (other) {
-    ctx.diagnostics.push(diagnostic("WrongKind", target.callee.span, `'${target.callee.name}' is not a ${kind}`, { suggestion: `'${clauseWords.On}' lists landscapes and '${clauseWords.Run}' lists optimizers` }));
+    ctx.diagnostics.push(diagnostic("WrongKind", target.callee.span, `'${target.callee.name}' is ${kindWithArticle(other)}, not ${kind === "optimizer" ? "an" : "a"} ${kind}`, { suggestion: `'${clauseWords.On}' lists landscapes and '${clauseWords.Run}' lists optimizers` }));
     return;
   }
   const hint = didYouMean(target.callee.name, candidates);
@@ -135,7 +146,7 @@ function lowerInit(clause: Extract<ExperimentClause, { kind: "Init" }> | undefin
   if (!clause || (clause.mode === "uniform" && !clause.box)) return { mode: "uniform", lower: landscape.lower, upper: landscape.upper };
   const scope = new Map<string, number>();
   if (clause.mode === "point") {
-    const at = clause.point && pointCoordinates(clause.point, landscape.dims, scope, ctx.diagnostics, `the initial point on '${landscape.name}'`);
+    const at = clause.point && pointCoordinates(clause.point, landscape.dims, scope, ctx.diagnostics, `the initial point on '${landscape.name}'`, "InitDimension");
     return at ? { mode: "point", at } : undefined;
   }
   const box = clause.box!;

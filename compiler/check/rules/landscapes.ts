@@ -1,9 +1,9 @@
 // Every landscape is well formed with its default parameters: non-empty domains, a formula
 // that resolves, minima with the right number of coordinates, inside the domain, and
 // (a warning) at points where the gradient vanishes.
-import type { Identifier } from "../../../grammar/index.js";
+import type { Identifier, LandscapeDecl } from "../../../grammar/index.js";
 import { diagnostic } from "../../diagnostics/diagnostic.js";
-import { lowerLandscape } from "../../lower/landscape.js";
+import { lowerLandscape, type LandscapeIR } from "../../lower/landscape.js";
 import { evaluate } from "../../symbolic/index.js";
 import type { CheckContext } from "../context.js";
 
@@ -16,28 +16,32 @@ export function checkLandscapes(ctx: CheckContext): void {
     reportDuplicates(decl.minima.map((m) => m.name), "minimum", ctx);
     if (decl.params.some((p) => !p.default)) continue; // checked where an experiment binds them
     const landscape = lowerLandscape(decl, [], decl.name.span, decl.name.name, ctx.diagnostics);
-    if (!landscape) continue;
-    for (const minimum of decl.minima) {
-      const at = landscape.minima.find((m) => m.name === minimum.name.name)?.at;
-      if (!at) continue;
-      const outside = at.findIndex((c, i) => c < landscape.lower[i]! || c > landscape.upper[i]!);
-      if (outside >= 0) {
-        ctx.diagnostics.push(
-          diagnostic("MinimumOutsideDomain", minimum.at.span, `minimum '${minimum.name.name}' has ${landscape.coordinates[outside]} = ${at[outside]}, outside the domain [${landscape.lower[outside]}, ${landscape.upper[outside]}]`, {
-            suggestion: "fix the coordinate or widen the variable's domain",
-          }),
-        );
-        continue;
-      }
-      const norm = Math.hypot(...landscape.gradient.map((g) => evaluate(g, at)));
-      // A non-finite gradient marks a kink (Ackley's minimum): nothing to check there.
-      if (Number.isFinite(norm) && norm > STATIONARY_TOLERANCE)
-        ctx.diagnostics.push(
-          diagnostic("MinimumNotStationary", minimum.at.span, `the gradient at minimum '${minimum.name.name}' has norm ${norm.toPrecision(3)}, so it is not a stationary point`, {
-            suggestion: "check the coordinates (give them to at least 6 decimals)",
-          }),
-        );
+    if (landscape) checkMinima(decl, landscape, ctx);
+  }
+}
+
+/** The declared minima of one instance of a landscape: inside the domain, and stationary. */
+export function checkMinima(decl: LandscapeDecl, landscape: LandscapeIR, ctx: CheckContext): void {
+  for (const minimum of decl.minima) {
+    const at = landscape.minima.find((m) => m.name === minimum.name.name)?.at;
+    if (!at) continue;
+    const outside = at.findIndex((c, i) => c < landscape.lower[i]! || c > landscape.upper[i]!);
+    if (outside >= 0) {
+      ctx.diagnostics.push(
+        diagnostic("MinimumOutsideDomain", minimum.at.span, `minimum '${minimum.name.name}' has ${landscape.coordinates[outside]} = ${at[outside]}, outside the domain [${landscape.lower[outside]}, ${landscape.upper[outside]}]`, {
+          suggestion: "fix the coordinate or widen the variable's domain",
+        }),
+      );
+      continue;
     }
+    const norm = Math.hypot(...landscape.gradient.map((g) => evaluate(g, at)));
+    // A non-finite gradient marks a kink (Ackley's minimum): nothing to check there.
+    if (Number.isFinite(norm) && norm > STATIONARY_TOLERANCE)
+      ctx.diagnostics.push(
+        diagnostic("MinimumNotStationary", minimum.at.span, `the gradient at minimum '${minimum.name.name}' has norm ${norm.toPrecision(3)}, so it is not a stationary point`, {
+          suggestion: "check the coordinates (give them to at least 6 decimals)",
+        }),
+      );
   }
 }
 

@@ -1,0 +1,323 @@
+// Every hypothesis of the spec names experiments the spec runs, optimizers, landscapes and
+// minima of those experiments, applies each test to the kind of population it takes, and
+// uses levels in (0, 1); several tests come with a p-value adjustment. Lowers each
+// hypothesis to the plan's resolved form, with `for each` loops expanded.
+import type * as ast from "../../../grammar/index.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { didYouMean } from "../../diagnostics/suggest.js";
+import type {
+  AdjustMethod,
+  Alternative,
+  PlanCheck,
+  PlanHypothesis,
+  PlanPopulation,
+  PlanSample,
+  PlanSummary,
+  PlanTest,
+  SampleAttribute,
+} from "../../plan.js";
+import type { CheckContext } from "../context.js";
+import type { LoweredExperiment } from "./experiments.js";
+
+const attributes: readonly SampleAttribute[] = ["f", "distance", "evals"];
+const tests = ["mannwhitney", "ttest", "welch", "kruskal", "chisquare"] as const;
+const summaries = ["share", "median", "mean"] as const;
+const adjustMethods: readonly AdjustMethod[] = ["holm", "bh", "by", "none"];
+
+interface Bindings {
+  readonly optimizer?: { readonly name: string; readonly experiment: string };
+  readonly landscape?: { readonly name: string; readonly experiment: string };
+}
+
+class Failed extends Error {}
+
+/** Checks and lowers the hypotheses of the root file against the experiments it runs. */
+export function checkHypotheses(ctx: CheckContext, experiments: readonly LoweredExperiment[]): PlanHypothesis[] {
+  const root = ctx.files.find((f) => f.isRoot);
+  if (!root) return [];
+  const lowered: PlanHypothesis[] = [];
+  const seen = new Map<string, ast.HypothesisDecl>();
+  for (const decl of root.program.declarations) {
+    if (decl.kind !== "Hypothesis") continue;
+    const first = seen.get(decl.name);
+    if (first) {
+      ctx.diagnostics.push(diagnostic("DuplicateHypothesis", decl.nameSpan, `a hypothesis named "${decl.name}" already exists`, { related: [{ message: "first here", span: first.nameSpan }], suggestion: "give each hypothesis its own name: results and JUnit reports are keyed by it" }));
+      continue;
+    }
+    seen.set(decl.name, decl);
+    const hypothesis = new HypothesisLowering(ctx, experiments, root.text).lower(decl);
+    if (hypothesis) lowered.push(hypothesis);
+  }
+  return lowered;
+}
+
+class HypothesisLowering {
+  private readonly before: number;
+
+  constructor(
+    private readonly ctx: CheckContext,
+    private readonly experiments: readonly LoweredExperiment[],
+    private readonly text: string,
+  ) {
+    this.before = ctx.diagnostics.length;
+  }
+
+  private get diagnostics(): Diagnostic[] {
+    return this.ctx.diagnostics;
+  }
+
+  lower(decl: ast.HypothesisDecl): PlanHypothesis | undefined {
+    const checks: PlanCheck[] = [];
+    for (const claim of decl.claims) checks.push(...this.claim(claim, {}));
+    let adjust: AdjustMethod = "none";
+    if (decl.adjust) {
+      const method = decl.adjust.method.name;
+      if ((adjustMethods as readonly string[]).includes(method)) adjust = method as AdjustMethod;
+      else this.diagnostics.push(diagnostic("BadStatOption", decl.adjust.method.span, `unknown adjustment '${method}'`, { suggestion: didYouMean(method, adjustMethods) ?? `use one of ${adjustMethods.join(", ")}` }));
+    }
+    const testCount = checks.filter((c) => c.kind === "test").length;
+    if (!decl.adjust && testCount > 1)
+      this.diagnostics.push(
+        diagnostic("MissingAdjustment", decl.nameSpan, `hypothesis "${decl.name}" makes ${testCount} tests but names no p-value adjustment`, {
+          suggestion: "add 'adjust holm' (or 'adjust bh', 'adjust by'; 'adjust none' tests each at its own level)",
+        }),
+      );
+    if (this.diagnostics.length > this.before) return undefined;
+    return { name: decl.name, location: location(decl.nameSpan), adjust, checks };
+  }
+
+  private claim(claim: ast.Claim, bindings: Bindings): PlanCheck[] {
+    try {
+      switch (claim.kind) {
+        case "ForEach":
+          return this.forEach(claim, bindings);
+        case "TestClaim": {
+          const test = this.test(claim.test, bindings);
+          const outcome = claim.outcome && { significant: claim.outcome.significant, alpha: this.level(claim.outcome.alpha, "significance level") };
+          if (claim.mode === "expect" && !outcome) throw this.fail(diagnostic("UnknownStatistic", claim.span, "an 'expect' test needs an outcome", { suggestion: "add 'significant at 0.05' or 'not significant at 0.05'" }));
+          return [{ kind: "test", mode: claim.mode, test, ...(outcome ? { expected: outcome } : {}), ...this.source(claim, bindings) }];
+        }
+        case "ComparisonClaim": {
+          const left = this.summaryOperand(claim.left, bindings);
+          const right = this.summaryOperand(claim.right, bindings);
+          const confidence = claim.confidence && this.level(claim.confidence, "confidence");
+          return [{ kind: "compare", mode: claim.mode, left, operator: claim.operator, right, ...(confidence !== undefined ? { confidence } : {}), ...this.source(claim, bindings) }];
+        }
+        case "ValueObservation":
+          return [{ kind: "value", summary: this.summary(claim.value, bindings), ...this.source(claim, bindings) }];
+      }
+    } catch (error) {
+      if (error instanceof Failed) return [];
+      throw error;
+    }
+  }
+
+  private forEach(claim: ast.ForEachClaim, bindings: Bindings): PlanCheck[] {
+    const experiment = this.experiment(claim.experiment);
+    const names = claim.variable === "optimizer" ? experiment.optimizers.map((o) => o.name) : experiment.landscapes.map((l) => l.ir.name);
+    return names.flatMap((name) =>
+      claim.body.flatMap((inner) => this.claim(inner, { ...bindings, [claim.variable]: { name, experiment: experiment.name } })),
+    );
+  }
+
+  private fail(d: Diagnostic): Failed {
+    this.diagnostics.push(d);
+    return new Failed();
+  }
+
+  private level(n: ast.NumberLiteral, what: string): number {
+    if (!(n.value > 0 && n.value < 1)) throw this.fail(diagnostic("BadSignificanceLevel", n.span, `the ${what} is ${n.value}, but it must lie strictly between 0 and 1`, { suggestion: what === "confidence" ? "e.g. 'with confidence 0.95'" : "e.g. 'significant at 0.05'" }));
+    return n.value;
+  }
+
+  private experiment(name: ast.Identifier): LoweredExperiment {
+    const found = this.experiments.find((e) => e.name === name.name);
+    if (found) return found;
+    if (this.ctx.symbols.experiments.has(name.name))
+      throw this.fail(diagnostic("ExperimentNotRun", name.span, `experiment '${name.name}' is not run by this spec (experiments of imported files do not run, and one with errors cannot)`, { suggestion: "declare the experiment in this file, or fix its errors" }));
+    const hint = didYouMean(name.name, this.experiments.map((e) => e.name));
+    throw this.fail(diagnostic("UnknownName", name.span, `unknown experiment '${name.name}'`, { suggestion: hint ?? `experiments run by this spec: ${this.experiments.map((e) => e.name).join(", ") || "none"}` }));
+  }
+
+  private population(ref: ast.PopulationRef, bindings: Bindings): { population: PlanPopulation; minima: readonly string[] } {
+    const experiment = this.experiment(ref.experiment);
+    const optimizer = this.member(ref.optimizer, "optimizer", bindings.optimizer, experiment.name, experiment.optimizers.map((o) => o.name));
+    const landscapeName = this.member(ref.landscape, "landscape", bindings.landscape, experiment.name, experiment.landscapes.map((l) => l.ir.name));
+    const landscape = experiment.landscapes.find((l) => l.ir.name === landscapeName)!;
+    return { population: { experiment: experiment.name, optimizer, landscape: landscapeName }, minima: landscape.ir.minima.map((m) => m.name) };
+  }
+
+  /** The optimizer or landscape a population names, resolving the loop variable. */
+  private member(name: ast.Identifier, variable: "optimizer" | "landscape", bound: Bindings["optimizer"], experiment: string, candidates: readonly string[]): string {
+    let resolved = name.name;
+    if (name.name === variable) {
+      if (!bound) throw this.fail(diagnostic("LoopVariableOutsideLoop", name.span, `'${variable}' means the current ${variable} only inside 'for each ${variable} in EXPERIMENT'`, { suggestion: `name the ${variable}, or wrap the claim in 'for each ${variable} in ${experiment}:'` }));
+      resolved = bound.name;
+    }
+    if (!candidates.includes(resolved)) {
+      const hint = didYouMean(resolved, candidates);
+      throw this.fail(diagnostic("UnknownName", name.span, `experiment '${experiment}' has no ${variable} '${resolved}'`, { suggestion: hint ?? `its ${variable}s: ${candidates.join(", ")}` }));
+    }
+    return resolved;
+  }
+
+  private sample(arg: ast.StatArgument | undefined, call: ast.StatCall, bindings: Bindings): PlanSample {
+    if (arg?.kind !== "Population" || !arg.attribute)
+      throw this.fail(
+        diagnostic("WrongPopulationKind", (arg ?? call).span, `'${call.callee.name}' compares samples of numbers, one per restart`, {
+          suggestion: "add an attribute to the population: '.f' (final loss), '.distance' (to the nearest minimum) or '.evals' (gradients spent)",
+        }),
+      );
+    const attribute = arg.attribute.name;
+    if (!(attributes as readonly string[]).includes(attribute))
+      throw this.fail(diagnostic("UnknownName", arg.attribute.span, `unknown attribute '${attribute}'`, { suggestion: didYouMean(attribute, attributes) ?? `use ${attributes.join(", ")}` }));
+    return { ...this.population(arg, bindings).population, attribute: attribute as SampleAttribute };
+  }
+
+  private wholePopulation(arg: ast.StatArgument | undefined, call: ast.StatCall, bindings: Bindings) {
+    if (arg?.kind !== "Population" || arg.attribute)
+      throw this.fail(
+        diagnostic("WrongPopulationKind", (arg ?? call).span, `'${call.callee.name}' takes a population of end points (counted per minimum), without an attribute`, {
+          suggestion: arg?.kind === "Population" ? `drop '.${arg.attribute!.name}'` : "write e.g. 'Table1.GD on Himmelblau'",
+        }),
+      );
+    return this.population(arg, bindings);
+  }
+
+  private minimaNames(args: readonly ast.StatArgument[], minima: readonly string[], call: ast.StatCall): string[] {
+    if (args.length === 0) throw this.fail(diagnostic("WrongPopulationKind", call.span, `'${call.callee.name}' needs at least one minimum`, { suggestion: `e.g. ${minima.slice(0, 2).join(", ")}` }));
+    return args.map((a) => {
+      if (a.kind !== "StatName") throw this.fail(diagnostic("WrongPopulationKind", a.span, "expected the name of a minimum (or Else)"));
+      const name = a.name.name;
+      if (name !== "Else" && !minima.includes(name))
+        throw this.fail(diagnostic("UnknownName", a.name.span, `the landscape has no minimum '${name}'`, { suggestion: didYouMean(name, [...minima, "Else"]) ?? `its minima: ${[...minima, "Else"].join(", ")}` }));
+      return name;
+    });
+  }
+
+  private options(call: ast.StatCall, allowed: Record<string, readonly string[]>): Map<string, string> {
+    const values = new Map<string, string>();
+    for (const arg of call.args) {
+      if (arg.kind !== "StatOption") continue;
+      const name = arg.name.name;
+      const choices = allowed[name];
+      if (!choices) throw this.fail(diagnostic("BadStatOption", arg.name.span, `'${call.callee.name}' has no option '${name}'`, { suggestion: didYouMean(name, Object.keys(allowed)) ?? (Object.keys(allowed).length ? `its options: ${Object.keys(allowed).join(", ")}` : "it takes no options") }));
+      const value = arg.value.kind === "Number" ? String(arg.value.value) : arg.value.name;
+      if (!choices.includes(value)) throw this.fail(diagnostic("BadStatOption", arg.value.span, `'${value}' is not a value of '${name}'`, { suggestion: `use one of ${choices.join(", ")}` }));
+      values.set(name, value);
+    }
+    return values;
+  }
+
+  private test(call: ast.StatCall, bindings: Bindings): PlanTest {
+    const name = call.callee.name;
+    const positional = call.args.filter((a) => a.kind !== "StatOption");
+    const alternatives = { alternative: ["two_sided", "less", "greater"] };
+    const alternative = (o: Map<string, string>): Alternative => (o.get("alternative") === "less" ? "less" : o.get("alternative") === "greater" ? "greater" : "two-sided");
+    switch (name) {
+      case "mannwhitney": {
+        const o = this.options(call, { ...alternatives, method: ["auto", "exact", "asymptotic"], continuity: ["1", "0", "true", "false"] });
+        this.arity(call, positional, 2, 2);
+        const method = (o.get("method") ?? "auto") as "auto" | "exact" | "asymptotic";
+        return { test: "mannwhitney", x: this.sample(positional[0], call, bindings), y: this.sample(positional[1], call, bindings), alternative: alternative(o), method, continuity: !["0", "false"].includes(o.get("continuity") ?? "1") };
+      }
+      case "ttest":
+      case "welch": {
+        const o = this.options(call, alternatives);
+        this.arity(call, positional, 2, 2);
+        return { test: name, x: this.sample(positional[0], call, bindings), y: this.sample(positional[1], call, bindings), alternative: alternative(o) };
+      }
+      case "kruskal":
+        this.options(call, {});
+        this.arity(call, positional, 2, Infinity);
+        return { test: "kruskal", groups: positional.map((a) => this.sample(a, call, bindings)) };
+      case "chisquare": {
+        this.options(call, {});
+        const last = positional[positional.length - 1];
+        if (last?.kind === "StatCall") {
+          this.arity(call, positional, 2, 2);
+          const { population, minima } = this.wholePopulation(positional[0], call, bindings);
+          return { test: "chisquare-fit", population, ...this.expectedShares(last, minima) };
+        }
+        this.arity(call, positional, 2, Infinity);
+        const populations = positional.map((a) => this.wholePopulation(a, call, bindings));
+        if (new Set(populations.map((p) => p.minima.join(","))).size > 1)
+          throw this.fail(diagnostic("WrongPopulationKind", call.span, "'chisquare' compares populations counted over the same minima", { suggestion: "compare optimizers on one landscape" }));
+        return { test: "chisquare", populations: populations.map((p) => p.population) };
+      }
+      default: {
+        const known = [...tests, ...summaries];
+        throw this.fail(
+          diagnostic("UnknownStatistic", call.callee.span, (summaries as readonly string[]).includes(name) ? `'${name}' is a summary value, not a test: compare it ('<', '>') instead` : `unknown test '${name}'`, {
+            suggestion: didYouMean(name, known) ?? `tests: ${tests.join(", ")}`,
+          }),
+        );
+      }
+    }
+  }
+
+  /** `uniform(M1, M2, ...)` or `shares(M1 = 0.5, M2 = 0.5)`. */
+  private expectedShares(call: ast.StatCall, minima: readonly string[]): { minima: string[]; shares: number[] } {
+    if (call.callee.name === "uniform") {
+      const names = this.minimaNames(call.args, minima, call);
+      return { minima: names, shares: names.map(() => 1 / names.length) };
+    }
+    if (call.callee.name === "shares") {
+      const names: string[] = [];
+      const shares: number[] = [];
+      for (const arg of call.args) {
+        if (arg.kind !== "StatOption" || arg.value.kind !== "Number") throw this.fail(diagnostic("WrongPopulationKind", arg.span, "expected 'MINIMUM = share'"));
+        names.push(...this.minimaNames([{ kind: "StatName", name: arg.name, span: arg.name.span }], minima, call));
+        shares.push(arg.value.value);
+      }
+      const total = shares.reduce((a, b) => a + b, 0);
+      if (shares.some((s) => !(s > 0)) || Math.abs(total - 1) > 1e-6) throw this.fail(diagnostic("BadStatOption", call.span, `the shares must be positive and sum to 1 (they sum to ${total})`));
+      return { minima: names, shares };
+    }
+    throw this.fail(diagnostic("UnknownStatistic", call.callee.span, `unknown expected distribution '${call.callee.name}'`, { suggestion: "use 'uniform(M1, M2, ...)' or 'shares(M1 = 0.5, M2 = 0.5)'" }));
+  }
+
+  private arity(call: ast.StatCall, args: readonly ast.StatArgument[], min: number, max: number) {
+    if (args.length < min || args.length > max)
+      throw this.fail(diagnostic("ArgumentCount", call.span, `'${call.callee.name}' takes ${min === max ? min : max === Infinity ? `at least ${min}` : `${min} to ${max}`} populations, not ${args.length}`));
+  }
+
+  private summaryOperand(operand: ast.SummaryOperand, bindings: Bindings): PlanSummary {
+    return operand.kind === "Number" ? { summary: "constant", value: operand.value } : this.summary(operand, bindings);
+  }
+
+  private summary(call: ast.StatCall, bindings: Bindings): PlanSummary {
+    const name = call.callee.name;
+    this.options(call, {});
+    if (name === "share") {
+      const [first, ...rest] = call.args;
+      const { population, minima } = this.wholePopulation(first, call, bindings);
+      return { summary: "share", population, minima: this.minimaNames(rest, minima, call) };
+    }
+    if (name === "median" || name === "mean") {
+      this.arity(call, call.args, 1, 1);
+      return { summary: name, sample: this.sample(call.args[0], call, bindings) };
+    }
+    throw this.fail(
+      diagnostic("UnknownStatistic", call.callee.span, (tests as readonly string[]).includes(name) ? `'${name}' is a test: write 'expect ${name}(...) significant at 0.05'` : `unknown summary '${name}'`, {
+        suggestion: didYouMean(name, [...summaries, ...tests]) ?? `summaries: ${summaries.join(", ")}`,
+      }),
+    );
+  }
+
+  /** The claim's own text with loop variables replaced, and where it stands. */
+  private source(claim: ast.Claim, bindings: Bindings): { text: string; location: string } {
+    let text = this.text.slice(claim.span.start.offset, claim.span.end.offset).replace(/\s+/g, " ").trim();
+    const replace = (variable: "optimizer" | "landscape") => {
+      const bound = bindings[variable];
+      if (bound) text = text.replace(new RegExp(variable === "optimizer" ? "\\.optimizer\\b" : "\\bon landscape\\b", "g"), variable === "optimizer" ? `.${bound.name}` : `on ${bound.name}`);
+    };
+    replace("optimizer");
+    replace("landscape");
+    return { text, location: location(claim.span) };
+  }
+}
+
+function location(span: ast.Span): string {
+  return `${span.file}:${span.start.line}:${span.start.column}`;
+}
