@@ -45,6 +45,8 @@ export interface CheckResult {
   readonly right?: SummaryValue;
   /** null for observations, which never fail. */
   readonly passed: boolean | null;
+  /** Whether the stated outcome or comparison is true of the data (also for observations); null without one. */
+  readonly holds: boolean | null;
   /** Why the check could not be computed (it then fails when it is an expectation). */
   readonly error?: string;
 }
@@ -88,7 +90,7 @@ function evaluateHypothesis(hypothesis: PlanHypothesis, results: Results): Hypot
 
   const checks = hypothesis.checks.map((check, index): CheckResult => {
     const base = { text: check.text, location: check.location, mode: check.kind === "value" ? ("observe" as const) : check.mode, kind: check.kind };
-    const empty = { statistic: null, pValue: null, adjustedPValue: null, alpha: null, df: null, expected: null, effectSize: null, effectSizeName: null };
+    const empty = { statistic: null, pValue: null, adjustedPValue: null, alpha: null, df: null, expected: null, effectSize: null, effectSizeName: null, holds: null };
     const failure = raw[index]!.error;
     if (check.kind === "test") {
       const expected = check.expected ? `${check.expected.significant ? "significant" : "not significant"} at ${check.expected.alpha}` : null;
@@ -96,9 +98,9 @@ function evaluateHypothesis(hypothesis: PlanHypothesis, results: Results): Hypot
         return { ...base, test: check.test.test, ...empty, alpha: check.expected?.alpha ?? null, expected, passed: check.mode === "observe" ? null : false, error: failure ?? "not computed" };
       const t = raw[index]!.value!;
       const adjustedPValue = adjusted.get(index) ?? t.pValue;
-      const significant = check.expected ? adjustedPValue < check.expected.alpha : null;
-      const passed = check.mode === "observe" || !check.expected ? null : Number.isFinite(adjustedPValue) && significant === check.expected.significant;
-      return { ...base, test: check.test.test, statistic: t.statistic, pValue: t.pValue, adjustedPValue, alpha: check.expected?.alpha ?? null, df: t.df, expected, effectSize: t.effectSize, effectSizeName: t.effectSizeName, passed };
+      const holds = check.expected ? Number.isFinite(adjustedPValue) && adjustedPValue < check.expected.alpha === check.expected.significant : null;
+      const passed = check.mode === "observe" ? null : holds;
+      return { ...base, test: check.test.test, statistic: t.statistic, pValue: t.pValue, adjustedPValue, alpha: check.expected?.alpha ?? null, df: t.df, expected, effectSize: t.effectSize, effectSizeName: t.effectSizeName, passed, holds };
     }
     try {
       const seed = seedFor(hypothesis.name, index, results);
@@ -108,9 +110,9 @@ function evaluateHypothesis(hypothesis: PlanHypothesis, results: Results): Hypot
       }
       const left = summarize(check.left, data, check.confidence, seed);
       const right = summarize(check.right, data, check.confidence, seed + 1);
-      const passed = check.mode === "observe" ? null : compareSummaries(left, check.operator, right, check.confidence !== undefined);
+      const holds = compareSummaries(left, check.operator, right, check.confidence !== undefined);
       const expected = `left ${check.operator} right${check.confidence !== undefined ? ` (${100 * check.confidence}% bootstrap intervals apart)` : ""}`;
-      return { ...base, test: check.operator, ...empty, expected, left, right, passed };
+      return { ...base, test: check.operator, ...empty, expected, left, right, passed: check.mode === "observe" ? null : holds, holds };
     } catch (error) {
       return { ...base, test: check.kind === "value" ? check.summary.summary : check.operator, ...empty, passed: check.kind === "value" || check.mode === "observe" ? null : false, error: error instanceof Error ? error.message : String(error) };
     }

@@ -7,10 +7,12 @@ export function formatHypotheses(hypotheses: readonly HypothesisResult[], color 
   const paint = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const lines = ["Hypotheses"];
   for (const h of hypotheses) {
-    lines.push(`  ${h.passed ? paint("32", "holds") : paint("31;1", "fails")}  "${h.name}"${h.adjust !== "none" ? ` (p adjusted: ${h.adjust})` : ""}`);
+    const verdict = h.checks.every((c) => c.passed === null) ? paint("36", "observed") : h.passed ? paint("32", "holds") : paint("31;1", "fails");
+    lines.push(`  ${verdict}  "${h.name}"${h.adjust !== "none" ? ` (p adjusted: ${h.adjust})` : ""}`);
     for (const c of h.checks) {
       const verdict = c.passed === null ? paint("36", "OBS ") : c.passed ? paint("32", "PASS") : paint("31;1", "FAIL");
-      lines.push(`    ${verdict}  ${c.text}`);
+      const observed = c.passed === null && c.holds !== null ? (c.holds ? "  (holds)" : "  (does not hold)") : "";
+      lines.push(`    ${verdict}  ${c.text}${observed}`);
       lines.push(`          ${describeOutcome(c)}`);
     }
   }

@@ -18,7 +18,7 @@ export function formatJUnit(hypotheses: readonly HypothesisResult[], suiteName: 
   for (const h of hypotheses) {
     lines.push(`  <testsuite name="${escape(h.name)}" tests="${h.checks.length}" failures="${failures(h)}" errors="0" skipped="0">`);
     for (const c of h.checks) {
-      const name = `${c.mode} ${c.text}`;
+      const name = c.text;
       const outcome = describeOutcome(c);
       lines.push(`    <testcase classname="${escape(h.name)}" name="${escape(name)}" file="${escape(c.location.replace(/:\d+:\d+$/, ""))}">`);
       if (c.passed === false) lines.push(`      <failure message="${escape(outcome)}" type="HypothesisFailed">${escape(`${c.location}: ${c.text}\n${outcome}`)}</failure>`);

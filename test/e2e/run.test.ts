@@ -32,7 +32,7 @@ describe("optc run on the paper spec", () => {
   let results: JsonResults;
 
   beforeAll(() => {
-    const run = optcExpect(["run", PAPER_SPEC, "--restarts", "16", "--json", "-"], 0);
+    const run = optcExpect(["run", PAPER_SPEC, "--no-hypotheses", "--restarts", "16", "--json", "-"], 0);
     stdout = run.stdout;
     stderr = run.stderr;
     results = parseResults(stdout);
@@ -107,7 +107,7 @@ describe("optc run on the paper spec", () => {
   });
 
   it("prints the table on stdout without --json", () => {
-    const run = optcExpect(["run", PAPER_SPEC, "--restarts", "4"], 0);
+    const run = optcExpect(["run", PAPER_SPEC, "--no-hypotheses", "--restarts", "4"], 0);
     for (const name of [...LANDSCAPES, ...OPTIMIZERS, "Else", "diverged"]) expect(run.stdout).toContain(name);
     for (const names of Object.values(MINIMA)) for (const name of names) expect(run.stdout).toContain(name);
     expect(run.stdout).toContain("4 restarts");
@@ -121,9 +121,9 @@ describe("optc run options", () => {
   const runJson = (...args: string[]) => parseResults(optcExpect(["run", ...args, "--json", "-", "--quiet"], 0).stdout);
 
   it("--seed changes the results and the same seed reproduces them bit for bit", () => {
-    const a = runJson(PAPER_SPEC, "--restarts", "8", "--seed", "1");
-    const b = runJson(PAPER_SPEC, "--restarts", "8", "--seed", "2");
-    const again = runJson(PAPER_SPEC, "--restarts", "8", "--seed", "1");
+    const a = runJson(PAPER_SPEC, "--no-hypotheses", "--restarts", "8", "--seed", "1");
+    const b = runJson(PAPER_SPEC, "--no-hypotheses", "--restarts", "8", "--seed", "2");
+    const again = runJson(PAPER_SPEC, "--no-hypotheses", "--restarts", "8", "--seed", "1");
     expect(a.seed).toBe(1);
     expect(b.seed).toBe(2);
     expect(a.experiments[0]!.seed).toBe(1);
@@ -138,7 +138,7 @@ describe("optc run options", () => {
   });
 
   it("--restarts N sets every cell's restarts", () => {
-    const results = runJson(PAPER_SPEC, "--restarts", "3");
+    const results = runJson(PAPER_SPEC, "--no-hypotheses", "--restarts", "3");
     const experiment = results.experiments[0]!;
     expect(experiment.restarts).toBe(3);
     for (const cell of experiment.cells) {
@@ -177,7 +177,7 @@ describe("determinism across worker counts", () => {
   };
 
   it("--workers 0, 1 and 3 give identical experiments on the paper spec", () => {
-    const args = [PAPER_SPEC, "--restarts", "20"];
+    const args = [PAPER_SPEC, "--no-hypotheses", "--restarts", "20"];
     const inThread = experimentsWith(args, "0");
     expect(experimentsWith(args, "1")).toEqual(inThread);
     expect(experimentsWith(args, "3")).toEqual(inThread);

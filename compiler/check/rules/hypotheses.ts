@@ -104,6 +104,9 @@ class HypothesisLowering {
           return [{ kind: "compare", mode: claim.mode, left, operator: claim.operator, right, ...(confidence !== undefined ? { confidence } : {}), ...this.source(claim, bindings) }];
         }
         case "ValueObservation":
+          // `observe TEST(...)` without an outcome reports the test; `observe SUMMARY(...)` its value.
+          if ((tests as readonly string[]).includes(claim.value.callee.name))
+            return [{ kind: "test", mode: "observe", test: this.test(claim.value, bindings), ...this.source(claim, bindings) }];
           return [{ kind: "value", summary: this.summary(claim.value, bindings), ...this.source(claim, bindings) }];
       }
     } catch (error) {
@@ -118,6 +121,22 @@ class HypothesisLowering {
     return names.flatMap((name) =>
       claim.body.flatMap((inner) => this.claim(inner, { ...bindings, [claim.variable]: { name, experiment: experiment.name } })),
     );
+  }
+
+  /** Maps every item, so each reports its own errors, then gives up if any failed. */
+  private each<T, U>(items: readonly T[], f: (item: T) => U): U[] {
+    let failed = false;
+    const results = items.map((item) => {
+      try {
+        return f(item);
+      } catch (error) {
+        if (!(error instanceof Failed)) throw error;
+        failed = true;
+        return undefined as U;
+      }
+    });
+    if (failed) throw new Failed();
+    return results;
   }
 
   private fail(d: Diagnostic): Failed {
@@ -141,8 +160,18 @@ class HypothesisLowering {
 
   private population(ref: ast.PopulationRef, bindings: Bindings): { population: PlanPopulation; minima: readonly string[] } {
     const experiment = this.experiment(ref.experiment);
-    const optimizer = this.member(ref.optimizer, "optimizer", bindings.optimizer, experiment.name, experiment.optimizers.map((o) => o.name));
-    const landscapeName = this.member(ref.landscape, "landscape", bindings.landscape, experiment.name, experiment.landscapes.map((l) => l.ir.name));
+    // Both names are checked before giving up, so one claim can report both.
+    const attempt = (resolve: () => string) => {
+      try {
+        return resolve();
+      } catch (error) {
+        if (error instanceof Failed) return undefined;
+        throw error;
+      }
+    };
+    const optimizer = attempt(() => this.member(ref.optimizer, "optimizer", bindings.optimizer, experiment.name, experiment.optimizers.map((o) => o.name)));
+    const landscapeName = attempt(() => this.member(ref.landscape, "landscape", bindings.landscape, experiment.name, experiment.landscapes.map((l) => l.ir.name)));
+    if (optimizer === undefined || landscapeName === undefined) throw new Failed();
     const landscape = experiment.landscapes.find((l) => l.ir.name === landscapeName)!;
     return { population: { experiment: experiment.name, optimizer, landscape: landscapeName }, minima: landscape.ir.minima.map((m) => m.name) };
   }
@@ -219,18 +248,20 @@ class HypothesisLowering {
         const o = this.options(call, { ...alternatives, method: ["auto", "exact", "asymptotic"], continuity: ["1", "0", "true", "false"] });
         this.arity(call, positional, 2, 2);
         const method = (o.get("method") ?? "auto") as "auto" | "exact" | "asymptotic";
-        return { test: "mannwhitney", x: this.sample(positional[0], call, bindings), y: this.sample(positional[1], call, bindings), alternative: alternative(o), method, continuity: !["0", "false"].includes(o.get("continuity") ?? "1") };
+        const [x, y] = this.each(positional, (a) => this.sample(a, call, bindings));
+        return { test: "mannwhitney", x: x!, y: y!, alternative: alternative(o), method, continuity: !["0", "false"].includes(o.get("continuity") ?? "1") };
       }
       case "ttest":
       case "welch": {
         const o = this.options(call, alternatives);
         this.arity(call, positional, 2, 2);
-        return { test: name, x: this.sample(positional[0], call, bindings), y: this.sample(positional[1], call, bindings), alternative: alternative(o) };
+        const [x, y] = this.each(positional, (a) => this.sample(a, call, bindings));
+        return { test: name, x: x!, y: y!, alternative: alternative(o) };
       }
       case "kruskal":
         this.options(call, {});
         this.arity(call, positional, 2, Infinity);
-        return { test: "kruskal", groups: positional.map((a) => this.sample(a, call, bindings)) };
+        return { test: "kruskal", groups: this.each(positional, (a) => this.sample(a, call, bindings)) };
       case "chisquare": {
         this.options(call, {});
         const last = positional[positional.length - 1];
@@ -240,7 +271,7 @@ class HypothesisLowering {
           return { test: "chisquare-fit", population, ...this.expectedShares(last, minima) };
         }
         this.arity(call, positional, 2, Infinity);
-        const populations = positional.map((a) => this.wholePopulation(a, call, bindings));
+        const populations = this.each(positional, (a) => this.wholePopulation(a, call, bindings));
         if (new Set(populations.map((p) => p.minima.join(","))).size > 1)
           throw this.fail(diagnostic("WrongPopulationKind", call.span, "'chisquare' compares populations counted over the same minima", { suggestion: "compare optimizers on one landscape" }));
         return { test: "chisquare", populations: populations.map((p) => p.population) };
