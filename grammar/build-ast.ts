@@ -14,8 +14,10 @@ import {
 } from "chevrotain";
 import type {
   Acceptance,
+  AdjustClause,
   Argument,
   BinaryOperator,
+  Claim,
   ComparisonOperator,
   Condition,
   Declaration,
@@ -23,23 +25,31 @@ import type {
   ExperimentClause,
   ExperimentDecl,
   Expr,
+  HypothesisDecl,
   Identifier,
   ImportDecl,
   Interval,
   Invocation,
   LandscapeDecl,
   MinimumDecl,
+  NumberLiteral,
   OptimizerAlias,
   OptimizerDecl,
   Parameter,
   Point,
+  PopulationRef,
   Position,
   ProcedureDecl,
+  Significance,
   Span,
   Statement,
+  StatArgument,
+  StatCall,
+  StatOption,
+  SummaryOperand,
 } from "./ast.js";
 import { parser } from "./parser.js";
-import { StringLiteral } from "./tokens.js";
+import { NumberLiteral as NumberLiteralToken, StringLiteral } from "./tokens.js";
 
 /** Maps offsets of one source text to 1-based line/column positions and spans. */
 export class SourceText {
@@ -151,6 +161,11 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
   private identifier(token: IToken | undefined): Identifier | undefined {
     if (!token) return undefined;
     return { kind: "Identifier", name: token.image, span: this.source.tokenSpan(token) };
+  }
+
+  private numberLiteral(token: IToken | undefined): NumberLiteral | undefined {
+    if (!token) return undefined;
+    return { kind: "Number", value: Number(token.image), span: this.source.tokenSpan(token) };
   }
 
   private expr(node: CstNode | undefined): Expr | undefined {
@@ -532,6 +547,146 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
   }
 
   // ------------------------------------------------------------------------------------------
+  // Hypotheses
+
+  hypothesisDeclaration(ctx: Ctx, location?: CstNodeLocation): HypothesisDecl | undefined {
+    const name = realToken(ctx, "name");
+    const span = this.spanOf(location);
+    if (!name || !span) return undefined;
+    const adjustNode = childNode(ctx, "adjust");
+    const adjust = adjustNode ? (this.visit(adjustNode) as AdjustClause | undefined) : undefined;
+    return {
+      kind: "Hypothesis",
+      name: stringValue(name),
+      nameSpan: this.source.tokenSpan(name),
+      ...(adjust ? { adjust } : {}),
+      claims: this.claims(childNodes(ctx, "claims")),
+      span,
+    };
+  }
+
+  private claims(nodes: readonly CstNode[]): Claim[] {
+    return nodes.map((node) => this.visit(node) as Claim | undefined).filter((claim) => claim !== undefined);
+  }
+
+  adjustClause(ctx: Ctx, location?: CstNodeLocation): AdjustClause | undefined {
+    const method = this.identifier(realToken(ctx, "method"));
+    const span = this.spanOf(location);
+    return method && span ? { kind: "Adjust", method, span } : undefined;
+  }
+
+  claim(ctx: Ctx): Claim | undefined {
+    return this.visitOnlyChild(ctx) as Claim | undefined;
+  }
+
+  expectClaim(ctx: Ctx, location?: CstNodeLocation): Claim | undefined {
+    return this.testOrComparison(ctx, location, "expect");
+  }
+
+  observeClaim(ctx: Ctx, location?: CstNodeLocation): Claim | undefined {
+    return this.testOrComparison(ctx, location, "observe");
+  }
+
+  /** The shared shape of `expect` and `observe`: a left summary, then an outcome or a comparison. */
+  private testOrComparison(ctx: Ctx, location: CstNodeLocation | undefined, mode: "expect" | "observe"): Claim | undefined {
+    const span = this.spanOf(location);
+    const leftNode = childNode(ctx, "left");
+    const left: SummaryOperand | undefined = leftNode
+      ? (this.visit(leftNode) as StatCall | undefined)
+      : this.numberLiteral(realToken(ctx, "leftNumber"));
+    if (!left || !span) return undefined;
+    const comparisonNode = childNode(ctx, "comparison");
+    if (comparisonNode) {
+      const tail = this.visit(comparisonNode) as ComparisonTail | undefined;
+      if (!tail) return undefined;
+      const { operator, right, confidence } = tail;
+      return { kind: "ComparisonClaim", mode, left, operator, right, ...(confidence ? { confidence } : {}), span };
+    }
+    if (left.kind !== "StatCall") return undefined;
+    const outcomeNode = childNode(ctx, "outcome");
+    if (outcomeNode) {
+      const outcome = this.visit(outcomeNode) as Significance | undefined;
+      return outcome ? { kind: "TestClaim", mode, test: left, outcome, span } : undefined;
+    }
+    // `expect CALL` alone was reported by the parser; `observe CALL` alone reports a value.
+    return mode === "observe" ? { kind: "ValueObservation", value: left, span } : undefined;
+  }
+
+  comparisonTail(ctx: Ctx): ComparisonTail | undefined {
+    const operator = realToken(ctx, "operator")?.image;
+    const rightNode = childNode(ctx, "right");
+    const right = rightNode ? (this.visit(rightNode) as SummaryOperand | undefined) : undefined;
+    const confidence = this.numberLiteral(realToken(ctx, "confidence"));
+    if (!isOrderOperator(operator) || !right) return undefined;
+    if (hasToken(ctx, "Keyword_with") && !confidence) return undefined;
+    return { operator, right, ...(confidence ? { confidence } : {}) };
+  }
+
+  summary(ctx: Ctx): SummaryOperand | undefined {
+    const number = realToken(ctx, "number");
+    if (number) return this.numberLiteral(number);
+    const call = childNode(ctx, "statCall");
+    return call ? (this.visit(call) as StatCall | undefined) : undefined;
+  }
+
+  significance(ctx: Ctx, location?: CstNodeLocation): Significance | undefined {
+    const alpha = this.numberLiteral(realToken(ctx, "alpha"));
+    const span = this.spanOf(location);
+    if (!alpha || !span) return undefined;
+    return { kind: "Significance", significant: !hasToken(ctx, "Keyword_not"), alpha, span };
+  }
+
+  forEachClaim(ctx: Ctx, location?: CstNodeLocation): Claim | undefined {
+    const variable = realToken(ctx, "variable")?.image;
+    const experiment = this.identifier(realToken(ctx, "experiment"));
+    const span = this.spanOf(location);
+    if ((variable !== "optimizer" && variable !== "landscape") || !experiment || !span) return undefined;
+    const body = this.claims(childNodes(ctx, "claims"));
+    // `for each ...: CLAIM` is nothing without its one claim; a block keeps the claims that built.
+    if (hasToken(ctx, "Colon") && body.length === 0) return undefined;
+    return { kind: "ForEach", variable, experiment, body, span };
+  }
+
+  statCall(ctx: Ctx, location?: CstNodeLocation): StatCall | undefined {
+    const callee = this.identifier(realToken(ctx, "callee"));
+    const span = this.spanOf(location);
+    if (!callee || !span) return undefined;
+    const args = childNodes(ctx, "args")
+      .map((node) => this.visit(node) as StatArgument | undefined)
+      .filter((argument) => argument !== undefined);
+    return { kind: "StatCall", callee, args, span };
+  }
+
+  statArgument(ctx: Ctx): StatArgument | undefined {
+    const name = realToken(ctx, "name");
+    if (name) return { kind: "StatName", name: this.identifier(name)!, span: this.source.tokenSpan(name) };
+    const number = realToken(ctx, "number");
+    if (number) return this.numberLiteral(number);
+    return this.visitOnlyChild(ctx) as StatArgument | undefined;
+  }
+
+  population(ctx: Ctx, location?: CstNodeLocation): PopulationRef | undefined {
+    const experiment = this.identifier(realToken(ctx, "experiment"));
+    const optimizer = this.identifier(realToken(ctx, "optimizer"));
+    const landscape = this.identifier(realToken(ctx, "landscape"));
+    const attribute = this.identifier(realToken(ctx, "attribute"));
+    const span = this.spanOf(location);
+    if (!experiment || !optimizer || !landscape || !span) return undefined;
+    // A second '.' promises an attribute; without one the reference is broken.
+    if ((ctx["Dot"]?.length ?? 0) > 1 && !attribute) return undefined;
+    return { kind: "Population", experiment, optimizer, landscape, ...(attribute ? { attribute } : {}), span };
+  }
+
+  statOption(ctx: Ctx, location?: CstNodeLocation): StatOption | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const valueToken = realToken(ctx, "value");
+    const span = this.spanOf(location);
+    if (!name || !valueToken || !span) return undefined;
+    const value = valueToken.tokenType === NumberLiteralToken ? this.numberLiteral(valueToken)! : this.identifier(valueToken)!;
+    return { kind: "StatOption", name, value, span };
+  }
+
+  // ------------------------------------------------------------------------------------------
   // Conditions
 
   condition(ctx: Ctx): Condition | undefined {
@@ -650,6 +805,17 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
     }
     return { kind: "Name", name: nameToken.image, span };
   }
+}
+
+/** What `comparisonTail` hands to its claim: not a node of its own. */
+interface ComparisonTail {
+  readonly operator: "<" | "<=" | ">" | ">=";
+  readonly right: SummaryOperand;
+  readonly confidence?: NumberLiteral;
+}
+
+function isOrderOperator(operator: string | undefined): operator is ComparisonTail["operator"] {
+  return operator === "<" || operator === "<=" || operator === ">" || operator === ">=";
 }
 
 /** [start, end) offsets of a real token; undefined for tokens invented by recovery. */

@@ -1,12 +1,16 @@
-// The grammar layer's public face: text -> AST with problems, AST -> canonical text.
+// The grammar layer's public face: text -> AST with problems and comments, AST -> canonical text,
+// text -> canonical text with its comments.
 
 import { tokenMatcher, type IToken } from "chevrotain";
 import type { Declaration, Program, Span } from "./ast.js";
 import { AstBuilder, SourceText } from "./build-ast.js";
-import { declarationKeywords, messages, parser } from "./parser.js";
-import { optspecLexer, StringLiteral, UNTERMINATED_COMMENTS, UnterminatedString } from "./tokens.js";
+import { isLineComment, planComments, type Comment } from "./comments.js";
+import { messages, parser, startsDeclaration } from "./parser.js";
+import { printProgram } from "./print.js";
+import { COMMENTS, optspecLexer, StringLiteral, UNTERMINATED_COMMENTS, UnterminatedString } from "./tokens.js";
 
 export * from "./ast.js";
+export type { Comment } from "./comments.js";
 export { print } from "./print.js";
 
 /** A problem found while reading a file. E001: lexical error, E002: syntax error. */
@@ -19,6 +23,8 @@ export interface SyntaxProblem {
 export interface ParseResult {
   readonly program: Program;
   readonly problems: readonly SyntaxProblem[];
+  /** Every line and block comment, in source order (an unterminated block comment is a problem). */
+  readonly comments: readonly Comment[];
 }
 
 /**
@@ -26,6 +32,35 @@ export interface ParseResult {
  * built, even when problems are reported, so later passes still see the rest of the file.
  */
 export function parse(text: string, file: string): ParseResult {
+  const { program, problems, comments } = read(text, file);
+  return { program, problems, comments };
+}
+
+export interface FormatResult {
+  /** The canonical text with every comment kept; undefined when the file has problems. */
+  readonly formatted: string | undefined;
+  readonly problems: readonly SyntaxProblem[];
+}
+
+/**
+ * `optc fmt`: the canonical text of a file (as `print`) with all its comments, each exactly once
+ * and in order (placement: grammar/comments.ts, SYNTAX.md). A file with problems is not formatted:
+ * what recovery dropped would be lost. Formatting is idempotent and keeps the AST (spans aside).
+ */
+export function format(text: string, file: string): FormatResult {
+  const { program, problems, comments, commentTokens, tokens, source } = read(text, file);
+  if (problems.length > 0) return { formatted: undefined, problems };
+  const placed = comments.map((comment, index) => ({ ...comment, isLineComment: isLineComment(commentTokens[index]!) }));
+  return { formatted: printProgram(program, planComments(program, placed, tokens, source)), problems };
+}
+
+interface Read extends ParseResult {
+  readonly tokens: readonly IToken[];
+  readonly commentTokens: readonly IToken[];
+  readonly source: SourceText;
+}
+
+function read(text: string, file: string): Read {
   const source = new SourceText(text, file);
   const lexed = optspecLexer.tokenize(text);
   const problems: SyntaxProblem[] = lexicalProblems(source, lexed.tokens, lexed.errors, lexed.groups);
@@ -54,19 +89,24 @@ export function parse(text: string, file: string): ParseResult {
     if (declaration) declarations.push(declaration);
   }
 
+  const commentTokens = lexed.groups[COMMENTS] ?? [];
   return {
     program: { kind: "Program", declarations, span: source.span(0, text.length) },
     problems: oneProblemPerPosition(problems),
+    comments: commentTokens.map((token) => ({ text: token.image, span: source.tokenSpan(token) })),
+    commentTokens,
+    tokens: lexed.tokens,
+    source,
   };
 }
 
-/** A deep copy of an AST (or any JSON-like value) without `span` keys, to compare trees. */
+/** A deep copy of an AST (or any JSON-like value) without `span` and `...Span` keys, to compare trees. */
 export function withoutSpans(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withoutSpans);
   if (node === null || typeof node !== "object") return node;
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key !== "span") copy[key] = withoutSpans(value);
+    if (key !== "span" && !key.endsWith("Span")) copy[key] = withoutSpans(value);
   }
   return copy;
 }
@@ -82,7 +122,7 @@ function* splitAtDeclarations(tokens: readonly IToken[]): Generator<{ tokens: IT
   let start = 0;
   for (let i = 1; i <= tokens.length; i++) {
     const token = tokens[i];
-    if (token && !declarationKeywords.includes(token.tokenType)) continue;
+    if (token && !startsDeclaration(tokens, i)) continue;
     yield { tokens: tokens.slice(start, i), ...(token ? { next: token } : {}) };
     start = i;
   }

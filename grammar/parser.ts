@@ -13,8 +13,10 @@ import {
   AdditiveOperator,
   allTokens,
   Caret,
+  Colon,
   Comma,
   ComparisonOperator,
+  Dot,
   DotDot,
   Equals,
   Identifier,
@@ -26,6 +28,7 @@ import {
   Minus,
   MultiplicativeOperator,
   NumberLiteral,
+  OrderOperator,
   RBrace,
   RBracket,
   RParen,
@@ -107,13 +110,15 @@ export class OptspecParser extends CstParser {
 
   readonly declaration = this.RULE("declaration", () => {
     this.OR({
-      ERR_MSG: "a declaration ('import', 'landscape', 'optimizer', 'procedure' or 'experiment')",
+      ERR_MSG:
+        "a declaration ('import', 'landscape', 'optimizer', 'procedure', 'experiment' or 'hypothesis')",
       DEF: [
         { ALT: () => this.SUBRULE(this.importDeclaration) },
         { ALT: () => this.SUBRULE(this.landscapeDeclaration) },
         { ALT: () => this.SUBRULE(this.optimizerDeclaration) },
         { ALT: () => this.SUBRULE(this.procedureDeclaration) },
         { ALT: () => this.SUBRULE(this.experimentDeclaration) },
+        { ALT: () => this.SUBRULE(this.hypothesisDeclaration) },
       ],
     });
   });
@@ -509,6 +514,213 @@ export class OptspecParser extends CstParser {
   });
 
   // ------------------------------------------------------------------------------------------
+  // Hypotheses
+
+  readonly hypothesisDeclaration = this.RULE("hypothesisDeclaration", () => {
+    this.CONSUME(K.hypothesis);
+    this.CONSUME(StringLiteral, { LABEL: "name" });
+    this.CONSUME(LBrace);
+    this.OPTION(() => this.SUBRULE(this.adjustClause, { LABEL: "adjust" }));
+    this.MANY(() => this.SUBRULE(this.claim, { LABEL: "claims" }));
+    this.CONSUME(RBrace);
+  });
+
+  readonly adjustClause = this.RULE("adjustClause", () => {
+    this.CONSUME(K.adjust);
+    this.CONSUME(Identifier, { LABEL: "method" });
+  });
+
+  readonly claim = this.RULE("claim", () => {
+    this.OR({
+      ERR_MSG: "a claim ('expect', 'observe' or 'for each')",
+      DEF: [
+        { ALT: () => this.SUBRULE(this.expectClaim) },
+        { ALT: () => this.SUBRULE(this.observeClaim) },
+        { ALT: () => this.SUBRULE(this.forEachClaim) },
+      ],
+    });
+  });
+
+  // A number can only be compared; a statistical call may be a test (then `significant at`
+  // follows) or a summary (then a comparison follows). Deciding after the call, instead of
+  // before it, needs no lookahead over the call's arguments.
+  readonly expectClaim = this.RULE("expectClaim", () => {
+    this.CONSUME(K.expect);
+    this.OR({
+      ERR_MSG: "a statistical call or a number",
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(NumberLiteral, { LABEL: "leftNumber" });
+            this.SUBRULE(this.comparisonTail, { LABEL: "comparison" });
+          },
+        },
+        {
+          ALT: () => {
+            this.SUBRULE(this.statCall, { LABEL: "left" });
+            this.OR2({
+              ERR_MSG: "'significant', 'not significant' or a comparison ('<', '<=', '>' or '>=')",
+              DEF: [
+                { ALT: () => this.SUBRULE(this.significance, { LABEL: "outcome" }) },
+                { ALT: () => this.SUBRULE2(this.comparisonTail, { LABEL: "comparison" }) },
+              ],
+            });
+          },
+        },
+      ],
+    });
+  });
+
+  // As `expect`, but the outcome is optional: `observe CALL` alone is a ValueObservation.
+  readonly observeClaim = this.RULE("observeClaim", () => {
+    this.CONSUME(K.observe);
+    this.OR({
+      ERR_MSG: "a statistical call or a number",
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(NumberLiteral, { LABEL: "leftNumber" });
+            this.SUBRULE(this.comparisonTail, { LABEL: "comparison" });
+          },
+        },
+        {
+          ALT: () => {
+            this.SUBRULE(this.statCall, { LABEL: "left" });
+            this.OPTION(() => {
+              this.OR2([
+                { ALT: () => this.SUBRULE(this.significance, { LABEL: "outcome" }) },
+                { ALT: () => this.SUBRULE2(this.comparisonTail, { LABEL: "comparison" }) },
+              ]);
+            });
+          },
+        },
+      ],
+    });
+  });
+
+  readonly comparisonTail = this.RULE("comparisonTail", () => {
+    this.CONSUME(OrderOperator, { LABEL: "operator" });
+    this.SUBRULE(this.summary, { LABEL: "right" });
+    this.OPTION(() => {
+      this.CONSUME(K.with);
+      this.CONSUME(K.confidence);
+      this.CONSUME(NumberLiteral, { LABEL: "confidence" });
+    });
+  });
+
+  readonly summary = this.RULE("summary", () => {
+    this.OR({
+      ERR_MSG: "a statistical call or a number",
+      DEF: [
+        { ALT: () => this.CONSUME(NumberLiteral, { LABEL: "number" }) },
+        { ALT: () => this.SUBRULE(this.statCall) },
+      ],
+    });
+  });
+
+  readonly significance = this.RULE("significance", () => {
+    this.OPTION(() => this.CONSUME(K.not));
+    this.CONSUME(K.significant);
+    this.CONSUME(K.at);
+    this.CONSUME(NumberLiteral, { LABEL: "alpha" });
+  });
+
+  readonly forEachClaim = this.RULE("forEachClaim", () => {
+    this.CONSUME(K.for);
+    this.CONSUME(K.each);
+    this.OR({
+      ERR_MSG: "'optimizer' or 'landscape'",
+      DEF: [
+        { ALT: () => this.CONSUME(K.optimizer, { LABEL: "variable" }) },
+        { ALT: () => this.CONSUME(K.landscape, { LABEL: "variable" }) },
+      ],
+    });
+    this.CONSUME(K.in);
+    this.CONSUME(Identifier, { LABEL: "experiment" });
+    this.OR2({
+      ERR_MSG: "':' or '{'",
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(Colon);
+            this.SUBRULE(this.claim, { LABEL: "claims" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(LBrace);
+            this.MANY(() => this.SUBRULE2(this.claim, { LABEL: "claims" }));
+            this.CONSUME(RBrace);
+          },
+        },
+      ],
+    });
+  });
+
+  // `uniform` is a keyword (of `init uniform`) but also names a distribution: `uniform(GM1, GM2)`.
+  readonly statCall = this.RULE("statCall", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Identifier, { LABEL: "callee" }) },
+      { ALT: () => this.CONSUME(K.uniform, { LABEL: "callee" }) },
+    ]);
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.statArgument, { LABEL: "args" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.statArgument, { LABEL: "args" });
+      });
+    });
+    this.CONSUME(RParen);
+  });
+
+  // Four alternatives start with a name; the token after it ('.', '=', '(' or neither) decides
+  // (LL(2)). The bare name comes last: its one-token path is a prefix of the others'.
+  readonly statArgument = this.RULE("statArgument", () => {
+    this.OR({
+      ERR_MSG: "a population ('E.O on L'), an option ('name = value'), a call, a name or a number",
+      DEF: [
+        { ALT: () => this.SUBRULE(this.population) },
+        { ALT: () => this.SUBRULE(this.statOption) },
+        { ALT: () => this.SUBRULE(this.statCall) },
+        { ALT: () => this.CONSUME(NumberLiteral, { LABEL: "number" }) },
+        { ALT: () => this.CONSUME(Identifier, { LABEL: "name" }) },
+      ],
+    });
+  });
+
+  // `optimizer` and `landscape` stand for the loop variable of an enclosing `for each`.
+  readonly population = this.RULE("population", () => {
+    this.CONSUME(Identifier, { LABEL: "experiment" });
+    this.CONSUME(Dot);
+    this.OR([
+      { ALT: () => this.CONSUME2(Identifier, { LABEL: "optimizer" }) },
+      { ALT: () => this.CONSUME(K.optimizer, { LABEL: "optimizer" }) },
+    ]);
+    this.CONSUME(K.on);
+    this.OR2([
+      { ALT: () => this.CONSUME3(Identifier, { LABEL: "landscape" }) },
+      { ALT: () => this.CONSUME(K.landscape, { LABEL: "landscape" }) },
+    ]);
+    this.OPTION(() => {
+      this.CONSUME2(Dot);
+      this.CONSUME4(Identifier, { LABEL: "attribute" });
+    });
+  });
+
+  readonly statOption = this.RULE("statOption", () => {
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.OR({
+      ERR_MSG: "a name or a number",
+      DEF: [
+        { ALT: () => this.CONSUME2(Identifier, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(NumberLiteral, { LABEL: "value" }) },
+      ],
+    });
+  });
+
+  // ------------------------------------------------------------------------------------------
   // Conditions
 
   readonly condition = this.RULE("condition", () => {
@@ -688,14 +900,30 @@ export class OptspecParser extends CstParser {
   });
 }
 
-/** Tokens that only ever start a declaration: safe points to split a file for recovery. */
+/** Tokens that start a declaration: safe points to split a file for recovery. */
 export const declarationKeywords: readonly TokenType[] = [
   K.import,
   K.landscape,
   K.optimizer,
   K.procedure,
   K.experiment,
+  K.hypothesis,
 ];
+
+/**
+ * Whether `tokens[index]` starts a declaration. Only `optimizer` and `landscape` also occur inside
+ * one, in hypotheses: as the loop variable of `for each optimizer in E` and in populations
+ * (`E.optimizer on landscape`). There they follow `each`, '.' or `on` and are not followed by a
+ * name; a declaration's keyword is followed by its name (or, when broken, by anything but these).
+ */
+export function startsDeclaration(tokens: readonly IToken[], index: number): boolean {
+  const token = tokens[index];
+  if (!token || !declarationKeywords.includes(token.tokenType)) return false;
+  if (token.tokenType !== K.optimizer && token.tokenType !== K.landscape) return true;
+  const previous = tokens[index - 1]?.tokenType;
+  if (previous === K.each || previous === Dot) return false;
+  return !(previous === K.on && tokens[index + 1]?.tokenType !== Identifier);
+}
 
 /** The parser's message provider; `parse` sets its `endOfInput` before each declaration. */
 export const messages = new ReadableMessages();

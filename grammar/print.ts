@@ -1,23 +1,34 @@
-// Canonical formatting of an AST (`optc fmt`). Comments are not in the AST, so they are not
-// preserved. Layout: 2-space indentation, one statement or clause per line, a blank line between
-// declarations (consecutive imports stay together), parentheses only where precedence or
-// associativity needs them, numbers as String(value). Parsing the output gives back the same
-// tree (spans aside), and printing is idempotent.
+// Canonical formatting of an AST (`optc fmt`). Layout: 2-space indentation, one statement,
+// clause, minimum or claim per line, a blank line between declarations (consecutive imports stay
+// together), parentheses only where precedence or associativity needs them, numbers as
+// String(value). Parsing the output gives back the same tree (spans aside), and printing is
+// idempotent.
+//
+// Comments are not in the AST. `print(program)` drops them; `format` (index.ts) places them with
+// a CommentPlan (comments.ts) that hangs each comment on one printed line item (see the keys
+// below) or on the inside of one braced block.
 
 import { match } from "ts-pattern";
 import type {
   Acceptance,
   Argument,
+  Claim,
   Condition,
   Declaration,
   ExperimentClause,
   Expr,
+  HypothesisDecl,
   Interval,
   Invocation,
+  LandscapeDecl,
   Parameter,
   Point,
   Program,
+  Significance,
   Statement,
+  StatArgument,
+  StatCall,
+  SummaryOperand,
   VariableDecl,
 } from "./ast.js";
 
@@ -25,51 +36,252 @@ const INDENT = "  ";
 
 /** The canonical text of a program, ending with a newline unless the program is empty. */
 export function print(program: Program): string {
-  let text = "";
-  let previous: Declaration | undefined;
-  for (const declaration of program.declarations) {
-    if (previous) text += previous.kind === "Import" && declaration.kind === "Import" ? "\n" : "\n\n";
-    text += printDeclaration(declaration);
-    previous = declaration;
+  return printProgram(program, undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comment plans
+
+/** A comment printed on its own line(s); `blankBefore` asks for one blank line above it. */
+export interface OwnLineComment {
+  readonly text: string;
+  readonly blankBefore: boolean;
+}
+
+/** The comments of one printed line item: above it, and at the end of its last line. */
+export interface ItemComments {
+  readonly leading: readonly OwnLineComment[];
+  /** Printed after the item on its last line, separated by spaces; only the last may be `//`. */
+  readonly trailing: readonly string[];
+  /** A blank line between the last leading comment and the item. */
+  readonly blankBeforeItem: boolean;
+}
+
+/** The comments inside one braced block that belong to none of its items. */
+export interface RegionComments {
+  /** Printed after the block's `{`, on its line; only the last may be `//`. */
+  readonly header: readonly string[];
+  /** Printed on their own lines after the last item, before the `}`. */
+  readonly dangling: readonly OwnLineComment[];
+}
+
+/**
+ * Where each comment goes. Items and blocks are named by the AST object they print: a
+ * declaration, statement, clause, minimum or claim node; for the lines of a landscape its
+ * `variables` array (the `vars` line), its `objective` expression (the `f =` line) and its `minima`
+ * array (the `minima { }` item and block); the `Acceptance` of a hop (its `accept` line); the
+ * `AdjustClause` of a hypothesis. A block is named by the node that owns it (the `minima` array
+ * for the minima block). `start X` prints X's block (if any) as its own, named by X; the
+ * `Program` names the file's top level.
+ */
+export interface CommentPlan {
+  item(key: object): ItemComments | undefined;
+  region(owner: object): RegionComments | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows: the printed lines, indented at the end so that comment text is never re-indented.
+
+interface Row {
+  readonly depth: number;
+  /** The line without indentation; "" is a blank line. Contains "\n" only inside a comment. */
+  readonly text: string;
+}
+
+interface Entry {
+  readonly key: object;
+  readonly rows: readonly Row[];
+}
+
+const BLANK: Row = { depth: 0, text: "" };
+
+function row(text: string): Row {
+  return { depth: 0, text };
+}
+
+function render(rows: readonly Row[]): string {
+  return rows.map((r) => (r.text === "" ? "" : INDENT.repeat(r.depth) + r.text)).join("\n");
+}
+
+function deeper(rows: readonly Row[]): Row[] {
+  return rows.map((r) => (r.text === "" ? r : { depth: r.depth + 1, text: r.text }));
+}
+
+/** `rows` with `suffix` added to the last one. */
+function appendToLast(rows: readonly Row[], suffix: string): Row[] {
+  if (suffix === "" || rows.length === 0) return [...rows];
+  const last = rows[rows.length - 1]!;
+  return [...rows.slice(0, -1), { depth: last.depth, text: last.text + suffix }];
+}
+
+/** `rows` with `prefix` put in front of the first one. */
+function prependToFirst(prefix: string, rows: readonly Row[]): Row[] {
+  const [first, ...rest] = rows;
+  return first ? [{ depth: first.depth, text: prefix + first.text }, ...rest] : [row(prefix.trimEnd())];
+}
+
+/** Printing state: the comment plan, when there is one. */
+class Printer {
+  constructor(private readonly plan: CommentPlan | undefined) {}
+
+  program(program: Program): string {
+    const entries = program.declarations.map((d) => ({ key: d, rows: this.declaration(d) }));
+    const rows = this.sequence(program, entries, (previous, next) => {
+      const a = program.declarations[previous]!;
+      const b = program.declarations[next]!;
+      return !(a.kind === "Import" && b.kind === "Import");
+    });
+    return rows.length > 0 ? `${render(rows)}\n` : "";
   }
-  return previous ? `${text}\n` : "";
-}
 
-function printDeclaration(declaration: Declaration): string {
-  return match(declaration)
-    .with({ kind: "Import" }, (d) => `import ${quote(d.path)}`)
-    .with({ kind: "Landscape" }, (d) => {
-      const lines = [`vars ${d.variables.map(printVariable).join(", ")}`];
-      if (d.objective) lines.push(`f = ${printExpr(d.objective)}`);
-      if (d.minima.length > 0) {
-        const minima = d.minima.map((m) => `${m.name.name} ${m.label} at ${printPoint(m.at)}`);
-        lines.push(braced("minima", minima));
+  /**
+   * The items of a block (or the file) in order, each under its leading comments and followed by
+   * its trailing ones, then the block's dangling comments. `blankBetween` adds the canonical blank
+   * lines; comments keep one blank line above them (and between them and their item) where the
+   * source had one, except at the start of a block.
+   */
+  private sequence(
+    owner: object,
+    entries: readonly Entry[],
+    blankBetween?: (previous: number, next: number) => boolean,
+  ): Row[] {
+    const out: Row[] = [];
+    const blank = () => {
+      if (out.length > 0 && out[out.length - 1]!.text !== "") out.push(BLANK);
+    };
+    entries.forEach((entry, index) => {
+      const comments = this.plan?.item(entry.key);
+      if (index > 0 && blankBetween?.(index - 1, index)) blank();
+      for (const comment of comments?.leading ?? []) {
+        if (comment.blankBefore) blank();
+        out.push(row(comment.text));
       }
-      return braced(`landscape ${d.name.name}${printParams(d.params)}`, lines);
-    })
-    .with({ kind: "Optimizer" }, (d) => printBlock(`optimizer ${d.name.name}${printParams(d.params)}`, d.body))
-    .with({ kind: "OptimizerAlias" }, (d) => `optimizer ${d.name.name} = ${printInvocation(d.target)}`)
-    .with({ kind: "Procedure" }, (d) => printBlock(`procedure ${d.name.name}${printParams(d.params)}`, d.body))
-    .with({ kind: "Experiment" }, (d) => braced(`experiment ${d.name.name}`, d.clauses.map(printClause)))
-    .exhaustive();
+      if (comments?.blankBeforeItem) blank();
+      const trailing = comments?.trailing ?? [];
+      out.push(...appendToLast(entry.rows, trailing.length > 0 ? ` ${trailing.join(" ")}` : ""));
+    });
+    for (const comment of this.plan?.region(owner)?.dangling ?? []) {
+      if (comment.blankBefore) blank();
+      out.push(row(comment.text));
+    }
+    return out;
+  }
+
+  /** `head {` + indented items + `}`; `head {}` when there is nothing inside. */
+  private braced(owner: object, head: string, entries: readonly Entry[]): Row[] {
+    const header = this.plan?.region(owner)?.header ?? [];
+    const inside = this.sequence(owner, entries);
+    if (inside.length === 0 && header.length === 0) return [row(`${head} {}`)];
+    const open = header.length > 0 ? `${head} { ${header.join(" ")}` : `${head} {`;
+    return [row(open), ...deeper(inside), row("}")];
+  }
+
+  private declaration(declaration: Declaration): Row[] {
+    return match(declaration)
+      .with({ kind: "Import" }, (d) => [row(`import ${quote(d.path)}`)])
+      .with({ kind: "Landscape" }, (d) => this.landscape(d))
+      .with({ kind: "Optimizer" }, (d) => this.block(d, `optimizer ${d.name.name}${printParams(d.params)}`, d.body))
+      .with({ kind: "OptimizerAlias" }, (d) => [row(`optimizer ${d.name.name} = ${printInvocation(d.target)}`)])
+      .with({ kind: "Procedure" }, (d) => this.block(d, `procedure ${d.name.name}${printParams(d.params)}`, d.body))
+      .with({ kind: "Experiment" }, (d) =>
+        this.braced(
+          d,
+          `experiment ${d.name.name}`,
+          d.clauses.map((c) => ({ key: c, rows: [row(printClause(c))] })),
+        ),
+      )
+      .with({ kind: "Hypothesis" }, (d) => this.hypothesis(d))
+      .exhaustive();
+  }
+
+  private landscape(d: LandscapeDecl): Row[] {
+    const entries: Entry[] = [{ key: d.variables, rows: [row(`vars ${d.variables.map(printVariable).join(", ")}`)] }];
+    if (d.objective) entries.push({ key: d.objective, rows: [row(`f = ${printExpr(d.objective)}`)] });
+    if (d.minima.length > 0) {
+      const minima = d.minima.map((m) => ({ key: m, rows: [row(`${m.name.name} ${m.label} at ${printPoint(m.at)}`)] }));
+      entries.push({ key: d.minima, rows: this.braced(d.minima, "minima", minima) });
+    }
+    return this.braced(d, `landscape ${d.name.name}${printParams(d.params)}`, entries);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Statements
+
+  private block(owner: object, head: string, body: readonly Statement[]): Row[] {
+    return this.braced(owner, head, this.statementEntries(body));
+  }
+
+  private statementEntries(body: readonly Statement[]): Entry[] {
+    return body.map((s) => ({ key: s, rows: this.statement(s) }));
+  }
+
+  private statement(statement: Statement): Row[] {
+    return match(statement)
+      .with({ kind: "Perturb" }, (s) => {
+        const distribution = `${s.distribution.family.name}${printArgs(s.distribution.args)}`;
+        return [row(`perturb ${s.target} ${distribution}${printGuard(s.guard)}`)];
+      })
+      .with({ kind: "Ascend" }, (s) => [
+        row(`ascend ${printExpr(s.radius)}${s.normalized ? " normalized" : ""}${printGuard(s.guard)}`),
+      ])
+      .with({ kind: "Descend" }, (s) => {
+        const method = s.method ? ` with ${printInvocation(s.method)}` : "";
+        return [row(`descend ${printExpr(s.rate)}${method}${printGuard(s.guard)}`)];
+      })
+      .with({ kind: "Repeat" }, (s) => {
+        const until = s.until ? ` until ${printCondition(s.until)}` : "";
+        return appendToLast(this.block(s, `repeat ${printExpr(s.times)}`, s.body), until);
+      })
+      .with({ kind: "Hop" }, (s) =>
+        this.braced(s, "hop", [
+          ...this.statementEntries(s.body),
+          { key: s.accept, rows: [row(`accept ${printAcceptance(s.accept)}`)] },
+        ]),
+      )
+      // `start X` and `start { X }` are the same tree; a lone statement is written without braces.
+      .with({ kind: "Start" }, (s) =>
+        s.body.length === 1 ? prependToFirst("start ", this.statement(s.body[0]!)) : this.block(s, "start", s.body),
+      )
+      .with({ kind: "CallStatement" }, (s) => [row(`${s.callee.name}${printArgs(s.args)}${printGuard(s.guard)}`)])
+      .exhaustive();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Hypotheses
+
+  private hypothesis(d: HypothesisDecl): Row[] {
+    const entries: Entry[] = d.adjust ? [{ key: d.adjust, rows: [row(`adjust ${d.adjust.method.name}`)] }] : [];
+    entries.push(...this.claimEntries(d.claims));
+    return this.braced(d, `hypothesis ${quote(d.name)}`, entries);
+  }
+
+  private claimEntries(claims: readonly Claim[]): Entry[] {
+    return claims.map((c) => ({ key: c, rows: this.claim(c) }));
+  }
+
+  // `for each X in E: CLAIM` and `for each X in E { CLAIM }` are the same tree: always a block.
+  private claim(claim: Claim): Row[] {
+    return match(claim)
+      .with({ kind: "TestClaim" }, (c) => [row(`${c.mode} ${printStatCall(c.test)}${printSignificance(c.outcome)}`)])
+      .with({ kind: "ComparisonClaim" }, (c) => {
+        const confidence = c.confidence ? ` with confidence ${printNumber(c.confidence.value)}` : "";
+        return [row(`${c.mode} ${printSummary(c.left)} ${c.operator} ${printSummary(c.right)}${confidence}`)];
+      })
+      .with({ kind: "ValueObservation" }, (c) => [row(`observe ${printStatCall(c.value)}`)])
+      .with({ kind: "ForEach" }, (c) =>
+        this.braced(c, `for each ${c.variable} in ${c.experiment.name}`, this.claimEntries(c.body)),
+      )
+      .exhaustive();
+  }
 }
 
-function quote(path: string): string {
-  return `"${path.replace(/[\\"]/g, "\\$&")}"`;
+/** The program's text, with the comments of `plan` when there is one. */
+export function printProgram(program: Program, plan: CommentPlan | undefined): string {
+  return new Printer(plan).program(program);
 }
 
-/** `head {` + indented lines + `}`; `head {}` when there are none. Lines may span several rows. */
-function braced(head: string, lines: readonly string[]): string {
-  if (lines.length === 0) return `${head} {}`;
-  const body = lines.map((line) => indent(line)).join("\n");
-  return `${head} {\n${body}\n}`;
-}
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((row) => INDENT + row)
-    .join("\n");
+function quote(text: string): string {
+  return `"${text.replace(/[\\"]/g, "\\$&")}"`;
 }
 
 function printParams(params: readonly Parameter[]): string {
@@ -105,39 +317,8 @@ function printInvocation(invocation: Invocation): string {
   return `${invocation.callee.name}${args}${alias}`;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Statements
-
-function printBlock(head: string, body: readonly Statement[]): string {
-  return braced(head, body.map(printStatement));
-}
-
 function printGuard(guard: Condition | undefined): string {
   return guard ? ` when ${printCondition(guard)}` : "";
-}
-
-function printStatement(statement: Statement): string {
-  return match(statement)
-    .with({ kind: "Perturb" }, (s) => {
-      const distribution = `${s.distribution.family.name}${printArgs(s.distribution.args)}`;
-      return `perturb ${s.target} ${distribution}${printGuard(s.guard)}`;
-    })
-    .with({ kind: "Ascend" }, (s) => `ascend ${printExpr(s.radius)}${s.normalized ? " normalized" : ""}${printGuard(s.guard)}`)
-    .with({ kind: "Descend" }, (s) => {
-      const method = s.method ? ` with ${printInvocation(s.method)}` : "";
-      return `descend ${printExpr(s.rate)}${method}${printGuard(s.guard)}`;
-    })
-    .with({ kind: "Repeat" }, (s) => {
-      const until = s.until ? ` until ${printCondition(s.until)}` : "";
-      return `${printBlock(`repeat ${printExpr(s.times)}`, s.body)}${until}`;
-    })
-    .with({ kind: "Hop" }, (s) => braced("hop", [...s.body.map(printStatement), `accept ${printAcceptance(s.accept)}`]))
-    // `start X` and `start { X }` are the same tree; a lone statement is written without braces.
-    .with({ kind: "Start" }, (s) =>
-      s.body.length === 1 ? `start ${printStatement(s.body[0]!)}` : printBlock("start", s.body),
-    )
-    .with({ kind: "CallStatement" }, (s) => `${s.callee.name}${printArgs(s.args)}${printGuard(s.guard)}`)
-    .exhaustive();
 }
 
 function printAcceptance(acceptance: Acceptance): string {
@@ -160,6 +341,38 @@ function printClause(clause: ExperimentClause): string {
     })
     .with({ kind: "Seed" }, (c) => `seed ${printExpr(c.value)}`)
     .with({ kind: "Assign" }, (c) => `assign nearest minimum within ${printExpr(c.radius)}`)
+    .exhaustive();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistical calls
+
+function printSignificance(outcome: Significance | undefined): string {
+  if (!outcome) return "";
+  return ` ${outcome.significant ? "" : "not "}significant at ${printNumber(outcome.alpha.value)}`;
+}
+
+function printSummary(summary: SummaryOperand): string {
+  return summary.kind === "Number" ? printNumber(summary.value) : printStatCall(summary);
+}
+
+function printStatCall(call: StatCall): string {
+  return `${call.callee.name}(${call.args.map(printStatArgument).join(", ")})`;
+}
+
+function printStatArgument(argument: StatArgument): string {
+  return match(argument)
+    .with({ kind: "Population" }, (a) => {
+      const attribute = a.attribute ? `.${a.attribute.name}` : "";
+      return `${a.experiment.name}.${a.optimizer.name} on ${a.landscape.name}${attribute}`;
+    })
+    .with({ kind: "StatOption" }, (a) => {
+      const value = a.value.kind === "Number" ? printNumber(a.value.value) : a.value.name;
+      return `${a.name.name} = ${value}`;
+    })
+    .with({ kind: "StatName" }, (a) => a.name.name)
+    .with({ kind: "StatCall" }, (a) => printStatCall(a))
+    .with({ kind: "Number" }, (a) => printNumber(a.value))
     .exhaustive();
 }
 

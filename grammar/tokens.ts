@@ -18,6 +18,8 @@ const keywordWords = [
   "descend", "with", "repeat", "until", "hop", "accept", "always", "if", "lower", "metropolis",
   "start", "on", "run", "restarts", "budget", "gradients", "iterations", "init", "uniform",
   "seed", "assign", "nearest", "minimum", "within", "sum", "and", "or", "not", "as",
+  // hypotheses
+  "hypothesis", "adjust", "expect", "observe", "significant", "confidence", "for", "each",
 ] as const;
 
 export type Keyword = (typeof keywordWords)[number];
@@ -68,16 +70,19 @@ export const WhiteSpace = createToken({
   line_breaks: true,
 });
 
+/** Lexer group that collects comments: the parser never sees them, `format` puts them back. */
+export const COMMENTS = "comments";
+
 export const LineComment = createToken({
   name: "LineComment",
   pattern: /\/\/[^\r\n]*/,
-  group: Lexer.SKIPPED,
+  group: COMMENTS,
 });
 
 export const BlockComment = createToken({
   name: "BlockComment",
   pattern: /\/\*[\s\S]*?\*\//,
-  group: Lexer.SKIPPED,
+  group: COMMENTS,
   line_breaks: true,
   start_chars_hint: ["/"],
 });
@@ -115,20 +120,28 @@ export const ComparisonOperator = createToken({
   pattern: Lexer.NA,
   label: "a comparison operator ('<', '<=', '>', '>=', '==' or '!=')",
 });
+/** The comparisons a hypothesis may make between two summaries: no equality tests. */
+export const OrderOperator = createToken({
+  name: "OrderOperator",
+  pattern: Lexer.NA,
+  label: "a comparison ('<', '<=', '>' or '>=')",
+});
 
 export const Plus = punctuation("Plus", "+", [AdditiveOperator]);
 export const Minus = punctuation("Minus", "-", [AdditiveOperator]);
 export const Star = punctuation("Star", "*", [MultiplicativeOperator]);
 export const Slash = punctuation("Slash", "/", [MultiplicativeOperator]);
 export const Caret = punctuation("Caret", "^");
-export const LessEqual = punctuation("LessEqual", "<=", [ComparisonOperator]);
-export const Less = punctuation("Less", "<", [ComparisonOperator]);
-export const GreaterEqual = punctuation("GreaterEqual", ">=", [ComparisonOperator]);
-export const Greater = punctuation("Greater", ">", [ComparisonOperator]);
+export const LessEqual = punctuation("LessEqual", "<=", [ComparisonOperator, OrderOperator]);
+export const Less = punctuation("Less", "<", [ComparisonOperator, OrderOperator]);
+export const GreaterEqual = punctuation("GreaterEqual", ">=", [ComparisonOperator, OrderOperator]);
+export const Greater = punctuation("Greater", ">", [ComparisonOperator, OrderOperator]);
 export const EqualEqual = punctuation("EqualEqual", "==", [ComparisonOperator]);
 export const NotEqual = punctuation("NotEqual", "!=", [ComparisonOperator]);
 export const Equals = punctuation("Equals", "=");
 export const DotDot = punctuation("DotDot", "..");
+export const Dot = punctuation("Dot", ".");
+export const Colon = punctuation("Colon", ":");
 export const Comma = punctuation("Comma", ",");
 export const Semicolon = punctuation("Semicolon", ";");
 export const LParen = punctuation("LParen", "(");
@@ -144,7 +157,7 @@ const keywordsLongestFirst = [...keywordWords]
 
 // Order matters: the lexer takes the first pattern that matches, not the longest, so comments
 // come before '/', two-character operators before their one-character prefixes, '..' before
-// numbers like '.5', and keywords before identifiers.
+// numbers like '.5', numbers before '.', and keywords before identifiers.
 export const allTokens: TokenType[] = [
   WhiteSpace,
   LineComment,
@@ -168,6 +181,8 @@ export const allTokens: TokenType[] = [
   Star,
   Slash,
   Caret,
+  Dot,
+  Colon,
   Comma,
   Semicolon,
   LParen,
@@ -179,6 +194,7 @@ export const allTokens: TokenType[] = [
   AdditiveOperator,
   MultiplicativeOperator,
   ComparisonOperator,
+  OrderOperator,
 ];
 
 /** The one lexer instance; `tokenize` never throws, problems come back in `errors` and groups. */

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { compileSpec, formatDiagnostic, hasErrors, type CompileResult } from "../compiler/index.js";
 import { SpecNotFoundError } from "../compiler/resolve/load.js";
 import { OPTSPEC_VERSION } from "../compiler/version.js";
-import { parse, print } from "../grammar/index.js";
+import { format } from "../grammar/index.js";
 import { availableParallelism } from "node:os";
 import { defaultWorkers, runPlan, withOverrides, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
@@ -39,7 +39,7 @@ usage:
       --workers K                      worker threads (0 = this thread; default: by amount of work)
       --quiet                          print no table
   optc check SPEC                      report problems in SPEC and exit
-  optc fmt SPEC [--write]              print SPEC in canonical form (or rewrite it in place)
+  optc fmt SPEC [--write]              print SPEC in canonical form, comments kept (or rewrite it in place)
   optc --version | --help
 
 exit codes: 0 ok (every hypothesis holds), 1 errors in the spec or a hypothesis failed,
@@ -248,15 +248,15 @@ function commandFmt(args: readonly string[], io: Io): number {
   } catch {
     throw new SpecNotFoundError(path);
   }
-  const { program, problems } = parse(text, path);
-  if (problems.length) {
+  const { formatted, problems } = format(text, path);
+  if (formatted === undefined) {
     for (const p of problems) io.stderr(`${formatDiagnostic({ code: p.code, severity: "error", message: p.message, span: p.span, related: [] }, () => text, io.color)}\n\n`);
     io.stderr("optc fmt: not formatted, the file has syntax errors\n");
     return EXIT.specErrors;
   }
-  const formatted = print(program);
-  if (values.write) writeAtomically(path, formatted);
-  else io.stdout(formatted);
+  if (values.write) {
+    if (formatted !== text) writeAtomically(path, formatted);
+  } else io.stdout(formatted);
   return EXIT.ok;
 }
 

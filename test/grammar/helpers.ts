@@ -1,6 +1,6 @@
 // Shared fixtures and helpers for the grammar tests.
 
-import type { Condition, Expr, Program } from "../../grammar/index.js";
+import type { Condition, Declaration, Expr, Program } from "../../grammar/index.js";
 
 const MARKER = "⟨here⟩";
 
@@ -56,15 +56,25 @@ export function conditionShape(condition: Condition): string {
   }
 }
 
+/** The declared name: an import's path, a hypothesis's string, the others' identifier. */
+export function nameOf(declaration: Declaration): string {
+  switch (declaration.kind) {
+    case "Import":
+      return declaration.path;
+    case "Hypothesis":
+      return declaration.name;
+    default:
+      return declaration.name.name;
+  }
+}
+
 /** The declaration named `name`, which must exist and be of kind `kind`. */
 export function declaration<K extends Program["declarations"][number]["kind"]>(
   program: Program,
   kind: K,
   name?: string,
 ): Extract<Program["declarations"][number], { kind: K }> {
-  const found = program.declarations.find(
-    (d) => d.kind === kind && (name === undefined || ("name" in d && d.name.name === name)),
-  );
+  const found = program.declarations.find((d) => d.kind === kind && (name === undefined || nameOf(d) === name));
   if (!found) throw new Error(`no ${kind} ${name ?? ""} in program`);
   return found as Extract<Program["declarations"][number], { kind: K }>;
 }
@@ -191,4 +201,37 @@ experiment Everything {
   assign nearest minimum within 1e-1
 }
 experiment Idle {}
+`;
+
+/** Hypotheses using every claim form, in the style of the paper's analysis. */
+export const HYPOTHESES = `experiment Table1 {
+  on Himmelblau, SixHumpCamel, Rastrigin(n = 2) as Rastrigin
+  run GD, SAM
+  restarts 100
+  budget 1000 gradients
+}
+
+hypothesis "SAM avoids sharp minima" {
+  adjust holm
+  expect share(Table1.SAM on SixHumpCamel, LM3, LM4) < share(Table1.GD on SixHumpCamel, LM3, LM4) with confidence 0.95
+  for each optimizer in Table1 {
+    expect chisquare(Table1.optimizer on Himmelblau, uniform(GM1, GM2, GM3, GM4)) not significant at 0.05
+  }
+  observe mannwhitney(Table1.SAM on Rastrigin.f, Table1.GD on Rastrigin.f, alternative = less)
+}
+
+hypothesis "every optimizer finds a global minimum" {
+  for each landscape in Table1: expect share(Table1.GD on landscape, GM1, Else) >= 0.5
+  for each optimizer in Table1 {
+    for each landscape in Table1 {
+      observe median(Table1.optimizer on landscape.evals)
+      observe 0.1 > quantile(Table1.optimizer on landscape.distance, 0.9)
+    }
+  }
+  expect kruskal(Table1.GD on Himmelblau.f, Table1.SAM on Himmelblau.f) significant at 1e-3
+  observe ttest(Table1.GD on Himmelblau.f, Table1.SAM on Himmelblau.f, continuity = 0) not significant at 0.01
+  observe 2 <= 3
+}
+
+hypothesis "empty" {}
 `;

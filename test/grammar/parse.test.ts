@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { parse, withoutSpans, type Expr, type Program, type Statement } from "../../grammar/index.js";
-import { declaration, PAPER_EXAMPLE, shape, STANDARD_LIBRARY_STYLE } from "./helpers.js";
+import { declaration, nameOf, PAPER_EXAMPLE, shape, STANDARD_LIBRARY_STYLE } from "./helpers.js";
 
 function parsedCleanly(text: string): Program {
   const { program, problems } = parse(text, "test.optspec");
@@ -24,7 +24,7 @@ describe("the paper example", () => {
   const program = parsedCleanly(PAPER_EXAMPLE);
 
   it("has every declaration in source order", () => {
-    const summary = program.declarations.map((d) => `${d.kind} ${d.kind === "Import" ? d.path : d.name.name}`);
+    const summary = program.declarations.map((d) => `${d.kind} ${nameOf(d)}`);
     expect(summary).toEqual([
       "Import std/landscapes",
       "Import ../shared.optspec",
@@ -267,7 +267,7 @@ describe("lexing", () => {
     expect(experiment.clauses.map((c) => c.kind)).toEqual(["Init", "Budget"]);
   });
 
-  it("skips comments and unescapes strings", () => {
+  it("keeps comments out of the AST and unescapes strings", () => {
     const program = parsedCleanly('// line\n/* block\n */ import "a\\"b\\\\c" // trailing\n');
     expect(program.declarations).toMatchObject([{ kind: "Import", path: 'a"b\\c' }]);
   });
