@@ -308,8 +308,13 @@ export class OptspecParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.guard));
   });
 
+  // The keyword `uniform` is accepted as a family too, so `uniform(1)` gets the compiler's
+  // "unknown distribution" with a suggestion instead of a syntax error.
   readonly distribution = this.RULE("distribution", () => {
-    this.CONSUME(Identifier, { LABEL: "family" });
+    this.OR([
+      { ALT: () => this.CONSUME(Identifier, { LABEL: "family" }) },
+      { ALT: () => this.CONSUME(K.uniform, { LABEL: "family" }) },
+    ]);
     this.SUBRULE(this.argumentList, { LABEL: "args" });
   });
 

@@ -137,7 +137,7 @@ function lowerStatement(statement: ast.Statement, scope: Scope, ctx: Context, pl
     .with({ kind: "Perturb" }, (s) => {
       const family = s.distribution.family.name;
       if (!(families as readonly string[]).includes(family)) {
-        ctx.diagnostics.push(diagnostic("UnknownDistribution", s.distribution.family.span, `unknown distribution '${family}'`, { suggestion: didYouMean(family, families) ?? `use one of ${families.join(", ")}` }));
+        ctx.diagnostics.push(diagnostic("UnknownDistribution", s.distribution.family.span, `unknown distribution '${family}'`, { suggestion: family === "uniform" ? "'ball(r)' draws uniformly in the ball of radius r, 'sphere(r)' on its surface" : (didYouMean(family, families) ?? `use one of ${families.join(", ")}`) }));
         return [];
       }
       if (s.distribution.args.length !== 1) {

@@ -149,11 +149,7 @@ describe("distributions (E402) and update methods (E403)", () => {
     expect(d.diagnostics[0]!.suggestion).toBe("use one of ball, gaussian, sphere");
   });
 
-  // Bug (misleading message): `uniform` is a keyword (of `init uniform`), so
-  // `perturb model uniform(1)` is a syntax error, E002 "expected a name but found keyword
-  // 'uniform'", which says nothing about distributions. Expected: E402 "unknown distribution
-  // 'uniform'" with the families (ball, gaussian, sphere) as suggestion.
-  it.fails("'uniform' as a distribution is an unknown distribution with a suggestion", () => {
+  it("'uniform' as a distribution is an unknown distribution with a suggestion", () => {
     const d = expectDiagnostics("optimizer O { perturb model ⟨1⟩uniform(1)\n descend 0.1 }", [{ code: "E402", message: /unknown distribution 'uniform'/, at: 1 }]);
     expect(d.diagnostics[0]!.suggestion).toMatch(/ball/);
   });
