@@ -96,11 +96,20 @@ function firstTokenLabels(paths: readonly TokenType[][]): string[] {
 
 /** The grammar; parse one declaration with `parser.input = tokens; parser.declaration()`. */
 export class OptspecParser extends CstParser {
-  constructor(readonly messages: ReadableMessages) {
+  /**
+   * `validate` runs chevrotain's grammar validations (ambiguities, left recursion), which
+   * take most of the construction time: the tests build a validated parser, and the shared
+   * instance skips them so every `optc` command starts faster.
+   */
+  constructor(
+    readonly messages: ReadableMessages,
+    validate = false,
+  ) {
     super(allTokens, {
       recoveryEnabled: true,
       nodeLocationTracking: "full",
       errorMessageProvider: messages,
+      skipValidations: !validate,
     });
     this.performSelfAnalysis();
   }

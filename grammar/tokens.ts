@@ -198,7 +198,9 @@ export const allTokens: TokenType[] = [
 ];
 
 /** The one lexer instance; `tokenize` never throws, problems come back in `errors` and groups. */
-export const optspecLexer = new Lexer(allTokens, {
-  positionTracking: "full",
-  ensureOptimizations: true,
-});
+/** Builds the lexer; `validate` checks the token definitions (tests do; the shared one skips it to start faster). */
+export function createLexer(validate = false): Lexer {
+  return new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: validate, skipValidations: !validate });
+}
+
+export const optspecLexer = createLexer();

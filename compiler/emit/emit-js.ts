@@ -237,7 +237,11 @@ class KernelEmitter {
   }
 
   private gradNorm(lane: Lane): string {
-    return `Math.sqrt(${range(this.dims).map((i) => `${lane.g(i)} * ${lane.g(i)}`).join(" + ")})`;
+    return `Math.sqrt(${this.gradNormSquared(lane)})`;
+  }
+
+  private gradNormSquared(lane: Lane): string {
+    return `(${range(this.dims).map((i) => `${lane.g(i)} * ${lane.g(i)}`).join(" + ")})`;
   }
 
   private step(step: Step, lanes: readonly Lane[], state: FlowState, exitLabel: string, checked: boolean): string[] {
@@ -467,8 +471,14 @@ class KernelEmitter {
 
   private condition(c: CondIR, lane: Lane): string {
     switch (c.op) {
-      case "compare":
-        return `${this.value(c.left, lane)} ${c.operator === "==" ? "===" : c.operator === "!=" ? "!==" : c.operator} ${this.value(c.right, lane)}`;
+      case "compare": {
+        const operator = c.operator === "==" ? "===" : c.operator === "!=" ? "!==" : c.operator;
+        // |g| against a non-negative constant compares squares: no square root in the loop.
+        // (Both sides are non-negative, so the order is the same; a NaN gradient fails both.)
+        if (c.left.op === "state" && c.left.name === "gradnorm" && c.right.op === "const" && c.right.value >= 0 && Number.isFinite(c.right.value))
+          return `${this.gradNormSquared(lane)} ${operator} ${num(c.right.value * c.right.value)}`;
+        return `${this.value(c.left, lane)} ${operator} ${this.value(c.right, lane)}`;
+      }
       case "and":
         return `(${this.condition(c.left, lane)} && ${this.condition(c.right, lane)})`;
       case "or":

@@ -94,6 +94,14 @@ describe("bootstrapShareInterval", () => {
     expect(bootstrapShareInterval([false, false], { seed: 1 })).toMatchObject({ estimate: 0, lower: 0, upper: 0 });
   });
 
+  it("has the quantiles of the bootstrap distribution Binomial(n, share) / n", () => {
+    // For n = 1000 and share 0.3, the 2.5% and 97.5% quantiles of Binomial(1000, 0.3) are 272 and 329.
+    const runs = Array.from({ length: 1000 }, (_, i) => i % 10 < 3);
+    const interval = bootstrapShareInterval(runs, { seed: 5, resamples: 20000 });
+    expect(interval.lower).toBeCloseTo(0.272, 2);
+    expect(interval.upper).toBeCloseTo(0.329, 2);
+  });
+
   it("covers the true share 0.3 about 95% of the time", () => {
     const random = seededUniform(77);
     const datasets = 300;
