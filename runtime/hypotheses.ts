@@ -1,6 +1,6 @@
 // Evaluating a plan's hypotheses on the results of a run: every check's statistic, p-value
 // (raw and adjusted within its hypothesis), effect size and verdict.
-import type { PlanCheck, PlanHypothesis, PlanPopulation, PlanSample, PlanSummary, PlanTest } from "./plan.js";
+import type { PlanHypothesis, PlanPopulation, PlanSample, PlanSummary, PlanTest } from "./plan.js";
 import type { CellResult, Results } from "./results.js";
 import {
   adjustPValues,
@@ -74,11 +74,12 @@ interface RawTest {
 
 function evaluateHypothesis(hypothesis: PlanHypothesis, results: Results): HypothesisResult {
   const data = new PopulationData(results);
-  const raw = hypothesis.checks.map((check, index) => {
+  const raw = hypothesis.checks.map((check): { value?: RawTest; error?: string } => {
+    if (check.kind !== "test") return {};
     try {
-      return { value: check.kind === "test" ? runTest(check.test, data) : undefined };
+      return { value: runTest(check.test, data) };
     } catch (error) {
-      return { error: error instanceof Error ? error.message : String(error), value: undefined, index };
+      return { error: error instanceof Error ? error.message : String(error) };
     }
   });
   // Adjust the p-values of the hypothesis's computable tests together.
@@ -265,4 +266,3 @@ export function tallyChecks(hypotheses: readonly HypothesisResult[]): { passed: 
   return { passed: all.filter((c) => c.passed === true).length, failed: all.filter((c) => c.passed === false).length, observed: all.filter((c) => c.passed === null).length };
 }
 
-export type { PlanCheck };
