@@ -10,6 +10,8 @@ import type { CheckContext } from "./check/context.js";
 import { Codes } from "./diagnostics/codes.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { emitKernel } from "./emit/emit-js.js";
+import type { LandscapeIR } from "./lower/landscape.js";
+import { emitStraightLine } from "./symbolic/index.js";
 import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanExperiment } from "./plan.js";
 import { loadSpec, type LoadedFile } from "./resolve/load.js";
 import { buildSymbolTable } from "./resolve/symbols.js";
@@ -86,10 +88,27 @@ function planExperiment(e: LoweredExperiment, kernels: Map<string, string>): Pla
       upper: ir.upper,
       init,
       minima: ir.minima,
+      ...(ir.dims === 2 ? { grid: landscapeGrid(ir) } : {}),
     })),
     optimizers: e.optimizers.map((o) => ({ name: o.name, declaration: o.declaration, params: o.params })),
     cells,
   };
+}
+
+/** Points per side of the grid of f that reports draw contours from. */
+export const GRID_SIZE = 64;
+
+/** f on a GRID_SIZE x GRID_SIZE grid over a two-dimensional landscape's domain (row j is y[j]). */
+function landscapeGrid(ir: LandscapeIR): { x: number[]; y: number[]; f: number[] } {
+  const axis = (i: number) => Array.from({ length: GRID_SIZE }, (_, k) => ir.lower[i]! + ((ir.upper[i]! - ir.lower[i]!) * k) / (GRID_SIZE - 1));
+  const x = axis(0);
+  const y = axis(1);
+  // The formula as straight-line JavaScript: thousands of points, where walking the tree is slow.
+  const { statements, results } = emitStraightLine([ir.objective], ["x", "y"], "q");
+  const objective = new Function("x", "y", `${statements.join("\n")}\nreturn ${results[0]};`) as (x: number, y: number) => number;
+  const f: number[] = [];
+  for (const yj of y) for (const xi of x) f.push(objective(xi, yj));
+  return { x, y, f };
 }
 
 /**

@@ -46,6 +46,8 @@ export interface PlanLandscape {
   readonly upper: readonly number[];
   readonly init: PlanInit;
   readonly minima: readonly MinimumIR[];
+  /** f on a grid over the domain (two-dimensional landscapes only), for contour plots. */
+  readonly grid?: { readonly x: readonly number[]; readonly y: readonly number[]; readonly f: readonly number[] };
 }
 
 export interface PlanOptimizer {

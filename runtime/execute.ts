@@ -2,9 +2,9 @@
 // then each end point assigned to a minimum.
 import { availableParallelism, cpus } from "node:os";
 import { assignToMinimum, distanceToNearestMinimum, isFinitePoint } from "./assign.js";
-import { loadKernel, prepareCell, sliceJob, type CellBuffers } from "./kernel.js";
+import { loadKernel, prepareCell, sliceJob, splitForCurves, type CellBuffers } from "./kernel.js";
 import type { Plan, PlanCell, PlanExperiment, PlanLandscape } from "./plan.js";
-import type { CellResult, ExperimentResult, Results } from "./results.js";
+import type { CellResult, ExperimentResult, LossCurve, Results } from "./results.js";
 import { WorkerPool, type PoolTask } from "./workers.js";
 
 export interface RunOptions {
@@ -51,7 +51,10 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
   }));
   const all = prepared.flatMap((p) => p.cells.map((c) => ({ ...c, experiment: p.experiment })));
   if (workers <= 0) {
-    for (const c of all) loadKernel(c.source, c.cell.kernel)(sliceJob(c.buffers, c.experiment, 0, c.experiment.restarts));
+    for (const c of all) {
+      const kernel = loadKernel(c.source, c.cell.kernel);
+      for (const [from, count] of splitForCurves(c.buffers, 0, c.experiment.restarts)) kernel(sliceJob(c.buffers, c.experiment, from, count));
+    }
   } else {
     // Each worker compiles every kernel it meets, and a kernel's first run is mostly JIT
     // warm-up: so a cell is split only when there are too few cells to keep workers busy.
@@ -63,7 +66,11 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
       const restarts = c.experiment.restarts;
       const chunk = Math.max(64, Math.ceil(restarts / pieces));
       for (let from = 0; from < restarts; from += chunk)
-        tasks.push({ source: c.source, file: c.cell.kernel, job: sliceJob(c.buffers, c.experiment, from, Math.min(chunk, restarts - from)) });
+        tasks.push({
+          source: c.source,
+          file: c.cell.kernel,
+          jobs: splitForCurves(c.buffers, from, Math.min(chunk, restarts - from)).map(([start, count]) => sliceJob(c.buffers, c.experiment, start, count)),
+        });
     }
     const pool = options.pool ?? new WorkerPool(workers);
     try {
@@ -78,7 +85,16 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
     restarts: experiment.restarts,
     budget: experiment.budget,
     radius: experiment.radius,
-    landscapes: experiment.landscapes.map((l) => ({ name: l.name, declaration: l.declaration, params: l.params, coordinates: l.coordinates, minima: l.minima })),
+    landscapes: experiment.landscapes.map((l) => ({
+      name: l.name,
+      declaration: l.declaration,
+      params: l.params,
+      coordinates: l.coordinates,
+      minima: l.minima,
+      lower: l.lower,
+      upper: l.upper,
+      ...(l.grid ? { grid: l.grid } : {}),
+    })),
     optimizers: experiment.optimizers,
     cells: cells.map(({ cell, landscape, buffers }) => summarizeCell(cell, landscape, experiment, buffers)),
   }));
@@ -125,6 +141,7 @@ export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experime
     gradientEvaluations,
     diverged,
     counts,
+    ...(buffers.curve ? { curve: lossCurve(buffers.curve) } : {}),
     trajectories: {
       minimum,
       loss: Array.from(buffers.loss),
@@ -134,4 +151,38 @@ export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experime
       end: buffers.end.map((c) => Array.from(c)),
     },
   };
+}
+
+/** Median and quartiles of the recorded losses at each checkpoint (a diverged loss counts as +Infinity). */
+function lossCurve(curve: NonNullable<CellBuffers["curve"]>): LossCurve {
+  const { values, restarts, stride, points } = curve;
+  const evals: number[] = [];
+  const median: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const column = new Float64Array(restarts);
+  for (let p = 0; p < points; p++) {
+    let n = 0;
+    for (let r = 0; r < restarts; r++) {
+      const v = values[r * points + p]!;
+      // NaN marks a checkpoint the trajectory never reached (it cannot: budgets are spent exactly) or a diverged loss.
+      column[n++] = Number.isNaN(v) ? Infinity : v;
+    }
+    const sorted = column.subarray(0, n).sort();
+    evals.push(p * stride);
+    median.push(quantile(sorted, 0.5));
+    lower.push(quantile(sorted, 0.25));
+    upper.push(quantile(sorted, 0.75));
+  }
+  return { restarts, evals, median, lower, upper };
+}
+
+/** Linear interpolation between order statistics (numpy's default). */
+function quantile(sorted: Float64Array, probability: number): number {
+  const position = (sorted.length - 1) * probability;
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  const low = sorted[below]!;
+  const high = sorted[above]!;
+  return low === high ? low : low + (high - low) * (position - below);
 }

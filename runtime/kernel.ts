@@ -13,6 +13,10 @@ export interface KernelJob {
   readonly loss: Float64Array;
   readonly evals: Float64Array;
   readonly steps: Float64Array;
+  /** count x curvePoints losses along each trajectory, or null to record none. */
+  readonly curve: Float64Array | null;
+  readonly curveStride: number;
+  readonly curvePoints: number;
 }
 
 export type Kernel = (job: KernelJob) => void;
@@ -42,6 +46,21 @@ export interface CellBuffers {
   readonly loss: Float64Array;
   readonly evals: Float64Array;
   readonly steps: Float64Array;
+  /** Losses along the first `curve.restarts` trajectories, or null (a budget in iterations). */
+  readonly curve: { readonly values: Float64Array; readonly restarts: number; readonly stride: number; readonly points: number } | null;
+}
+
+/** Loss curves are kept for this many restarts per cell at most, so memory stays bounded. */
+export const CURVE_RESTARTS = 256;
+
+/** About this many points per loss curve. */
+export const CURVE_POINTS = 50;
+
+/** Where the loss is recorded along a gradient budget: every `stride` gradients, `points` values in all. */
+export function curveLayout(gradients: number | null): { stride: number; points: number } | null {
+  if (gradients === null) return null;
+  const stride = Math.max(1, Math.ceil(gradients / CURVE_POINTS));
+  return { stride, points: Math.floor(gradients / stride) + 1 };
 }
 
 /** Allocates a cell's buffers (shared, so workers can fill them in place) and its inputs. */
@@ -50,6 +69,9 @@ export function prepareCell(experiment: PlanExperiment, landscape: PlanLandscape
   const keys = new Uint32Array(new SharedArrayBuffer(8 * restarts));
   keys.set(restartKeys(experiment.seed, noiseStream(experiment.name, optimizer, landscape.name), 0, restarts));
   const start = startingPoints(experiment, landscape, restarts, shared);
+  const layout = curveLayout(experiment.budget.gradients);
+  const curveRestarts = Math.min(restarts, CURVE_RESTARTS);
+  const curve = layout && { values: shared(curveRestarts * layout.points).fill(NaN), restarts: curveRestarts, ...layout };
   return {
     keys,
     start,
@@ -57,6 +79,7 @@ export function prepareCell(experiment: PlanExperiment, landscape: PlanLandscape
     loss: shared(restarts),
     evals: shared(restarts),
     steps: shared(restarts),
+    curve,
   };
 }
 
@@ -86,10 +109,19 @@ export function startingPoints(
   return start;
 }
 
-/** The job over restarts [from, from + count) of a cell's buffers (views, no copies). */
+/**
+ * The job over restarts [from, from + count) of a cell's buffers (views, no copies). A job
+ * either lies within the restarts that record curves or has none of them (see `splitForCurves`).
+ */
 export function sliceJob(cell: CellBuffers, experiment: PlanExperiment, from: number, count: number): KernelJob {
   const view = (a: Float64Array) => a.subarray(from, from + count);
+  const curve = cell.curve;
+  if (curve && from < curve.restarts && from + count > curve.restarts) throw new Error("internal: a job crosses the end of the recorded curves");
+  const recording = curve && from < curve.restarts ? curve : null;
   return {
+    curve: recording && recording.values.subarray(from * recording.points, (from + count) * recording.points),
+    curveStride: recording?.stride ?? 1,
+    curvePoints: recording?.points ?? 0,
     count,
     budget: experiment.budget.gradients ?? Infinity,
     iterations: experiment.budget.iterations ?? Infinity,
@@ -100,4 +132,14 @@ export function sliceJob(cell: CellBuffers, experiment: PlanExperiment, from: nu
     evals: view(cell.evals),
     steps: view(cell.steps),
   };
+}
+
+/** Splits restarts [from, from + count) where the recorded curves end, so no job crosses it. */
+export function splitForCurves(cell: CellBuffers, from: number, count: number): [number, number][] {
+  const boundary = cell.curve?.restarts;
+  if (boundary === undefined || from >= boundary || from + count <= boundary) return [[from, count]];
+  return [
+    [from, boundary - from],
+    [boundary, from + count - boundary],
+  ];
 }

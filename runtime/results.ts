@@ -30,9 +30,34 @@ export interface ExperimentResult {
     readonly params: Readonly<Record<string, number>>;
     readonly coordinates: readonly string[];
     readonly minima: readonly MinimumIR[];
+    /** The domain box. */
+    readonly lower: readonly number[];
+    readonly upper: readonly number[];
+    /** f on a regular grid over the domain, for contour plots (two-dimensional landscapes only). */
+    readonly grid?: LandscapeGrid;
   }[];
   readonly optimizers: readonly PlanOptimizer[];
   readonly cells: readonly CellResult[];
+}
+
+/** f at x[i], y[j] is f[j * x.length + i]. */
+export interface LandscapeGrid {
+  readonly x: readonly number[];
+  readonly y: readonly number[];
+  readonly f: readonly number[];
+}
+
+/**
+ * The loss along trajectories: at 0, stride, 2 stride, ... gradient evaluations, the median
+ * and quartiles over the first restarts (at most CURVE_RESTARTS, so memory stays bounded).
+ * The loss of a hopping optimizer is that of its accepted point.
+ */
+export interface LossCurve {
+  readonly restarts: number;
+  readonly evals: readonly number[];
+  readonly median: readonly number[];
+  readonly lower: readonly number[];
+  readonly upper: readonly number[];
 }
 
 export interface CellResult {
@@ -45,6 +70,8 @@ export interface CellResult {
   readonly diverged: number;
   /** End points per declared minimum, and `Else`. */
   readonly counts: Readonly<Record<string, number>>;
+  /** Absent when the run recorded no curves (a budget in iterations). */
+  readonly curve?: LossCurve;
   /** Per restart, in restart order. */
   readonly trajectories: {
     /** Index into the landscape's minima, or -1 for Else. */

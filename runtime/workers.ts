@@ -8,7 +8,7 @@ import type { KernelJob } from "./kernel.js";
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const kernels = new Map();
-parentPort.on("message", ({ id, source, file, job }) => {
+parentPort.on("message", ({ id, source, file, jobs }) => {
   let kernel = kernels.get(source);
   try {
     if (!kernel) {
@@ -19,7 +19,7 @@ parentPort.on("message", ({ id, source, file, job }) => {
     return parentPort.postMessage({ id, error: "kernel " + file + " is not valid JavaScript (" + (error && error.message) + "); compile the spec again" });
   }
   try {
-    kernel(job);
+    for (const job of jobs) kernel(job);
     parentPort.postMessage({ id });
   } catch (error) {
     parentPort.postMessage({ id, error: "kernel " + file + " failed: " + (error && error.message || error) });
@@ -31,7 +31,8 @@ export interface PoolTask {
   readonly source: string;
   /** The kernel's file name, for messages. */
   readonly file: string;
-  readonly job: KernelJob;
+  /** Jobs of one kernel, run in order by one worker (so the kernel is compiled once there). */
+  readonly jobs: readonly KernelJob[];
 }
 
 /**
@@ -66,7 +67,7 @@ export class WorkerPool {
               if (next >= tasks.length) return finish();
               const id = next++;
               const task = tasks[id]!;
-              worker.postMessage({ id, source: task.source, file: task.file, job: task.job });
+              worker.postMessage({ id, source: task.source, file: task.file, jobs: task.jobs });
             };
             worker.on("message", onMessage);
             worker.on("error", finish);

@@ -8,7 +8,10 @@
 //
 // Kernel contract: `function kernel(job)` where job = { count, budget, iterations, keys
 // (Uint32Array, 2 per restart), start (Float64Array per coordinate), end (ditto), loss,
-// evals, steps (Float64Array each) }. See compiler/lower/ir.ts for the semantics.
+// evals, steps (Float64Array each), curve (Float64Array of count x curvePoints, or null),
+// curveStride }. With a curve, the loss is recorded whenever `stride` more gradients have
+// been spent (and at the start): f(w), or f of the accepted point inside a hop. See
+// compiler/lower/ir.ts for the semantics.
 import { drawStatements, RNG_SOURCE, unitExpression } from "../../runtime/rng.js";
 import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
@@ -46,6 +49,7 @@ class Lane {
   get k1() { return `k1${this.suffix}`; }
   get valid() { return `gv${this.suffix}`; }
   get acceptedLoss() { return `fa${this.suffix}`; }
+  get nextRecord() { return `rec${this.suffix}`; }
   slot(kind: "m" | "v", slot: number, i: number) { return `${kind}${slot}_${i}${this.suffix}`; }
   slotSteps(slot: number) { return `n${slot}${this.suffix}`; }
 }
@@ -92,9 +96,10 @@ class KernelEmitter {
     out.push(...RNG_SOURCE.split("\n"));
     out.push(`const QUADRANT_COS = [1, 0, -1, 0], QUADRANT_SIN = [0, 1, 0, -1];`);
     const slotParams = this.slotVariables(new Lane(""));
-    const stateParams = [...coords.map((i) => `w${i}`), "t", "ev", "c", "passes", ...slotParams];
+    const stateParams = [...coords.map((i) => `w${i}`), "t", "ev", "c", "passes", "rec", ...slotParams];
     out.push(`function trajectory(job, r, ${stateParams.join(", ")}, fresh) {`);
     out.push(`  const keys = job.keys, budget = job.budget, iterations = job.iterations;`);
+    out.push(`  const curve = job.curve, stride = job.curveStride, points = job.curvePoints;`);
     out.push(...indent(this.trajectoryBody(), 1));
     out.push(`}`);
     out.push(`function kernel(job) {`);
@@ -103,7 +108,10 @@ class KernelEmitter {
     out.push(`  let r = 0;`);
     if (lockstep !== undefined) out.push(...indent(this.lockstepBlock(lockstep), 1));
     const zeros = slotParams.map(() => "0");
-    out.push(`  for (; r < count; r++) trajectory(job, r, ${[...coords.map((i) => `s${i}[r]`), "0", "0", "0", "0", ...zeros].join(", ")}, true);`);
+    // -1 (never reached) rather than Infinity keeps the counters small integers in every job,
+    // so switching between jobs with and without curves does not deoptimize the kernel.
+    out.push(`  const firstRecord = job.curve ? 0 : -1;`);
+    out.push(`  for (; r < count; r++) trajectory(job, r, ${[...coords.map((i) => `s${i}[r]`), "0", "0", "0", "0", "firstRecord", ...zeros].join(", ")}, true);`);
     out.push(`}`);
     // Measured by `npm run bench`: one trajectory at a time runs at about a third of the
     // lockstep speed, and a noise draw in every pass halves either.
@@ -160,6 +168,7 @@ class KernelEmitter {
     out.push(`${d.map((i) => `job.end[${i}][r] = ${endPoint}${i};`).join(" ")}`);
     out.push(...this.lossInto(lane, "const fEnd", endPoint));
     out.push(`job.loss[r] = fEnd; job.evals[r] = ev; job.steps[r] = t;`);
+    out.push(`if (ev === rec) curve[r * points + ev / stride] = fEnd;`);
     return out;
   }
 
@@ -169,10 +178,11 @@ class KernelEmitter {
     const out: string[] = [];
     // The final pass runs in the general code, which owns every budget check.
     out.push(`const lockPasses = Math.max(0, Math.min(Math.floor(budget / ${passCost}), iterations) - 1);`);
+    out.push(`const curve = job.curve, stride = job.curveStride, points = job.curvePoints;`);
     out.push(`for (; r + ${LANES} <= count; r += ${LANES}) {`);
     for (const [k, lane] of lanes.entries()) {
       out.push(`  let ${d.map((i) => `${lane.w(i)} = s${i}[r + ${k}]`).join(", ")}, ${d.map((i) => `${lane.g(i)} = 0`).join(", ")};`);
-      out.push(`  let ${lane.t} = 0, ${lane.evals} = 0, ${lane.counter} = 0, ${lane.valid} = false;`);
+      out.push(`  let ${lane.t} = 0, ${lane.evals} = 0, ${lane.counter} = 0, ${lane.valid} = false, ${lane.nextRecord} = curve ? 0 : -1;`);
       out.push(`  const ${lane.k0} = keys[2 * (r + ${k})] | 0, ${lane.k1} = keys[2 * (r + ${k}) + 1] | 0;`);
       if (this.hasAscent) out.push(`  let ${d.map((i) => `${lane.e(i)} = 0`).join(", ")};`);
       const slots = this.slotVariables(lane);
@@ -183,7 +193,7 @@ class KernelEmitter {
     out.push(...indent(this.steps(this.optimizer.loop, lanes, state, "", false), 2));
     out.push(`  }`);
     for (const [k, lane] of lanes.entries()) {
-      const args = [...d.map((i) => lane.w(i)), lane.t, lane.evals, lane.counter, "lockPasses", ...this.slotVariables(lane)];
+      const args = [...d.map((i) => lane.w(i)), lane.t, lane.evals, lane.counter, "lockPasses", lane.nextRecord, ...this.slotVariables(lane)];
       out.push(`  trajectory(job, r + ${k}, ${args.join(", ")}, false);`);
     }
     out.push(`}`);
@@ -205,13 +215,24 @@ class KernelEmitter {
   private needGradient(lanes: readonly Lane[], state: FlowState, exitLabel: string, checked: boolean): string[] {
     if (state.gradient === "valid") return [];
     const out: string[] = [];
-    for (const lane of lanes) {
-      const body = [...this.budgetCheck(lane, exitLabel, checked), `${lane.evals}++;`, ...this.gradientCode(lane, state.ascent)];
+    for (const [k, lane] of lanes.entries()) {
+      const row = lanes.length === 1 ? "r" : `(r + ${k})`;
+      const body = [...this.budgetCheck(lane, exitLabel, checked), ...this.recordLoss(lane, row, exitLabel.startsWith("hop")), `${lane.evals}++;`, ...this.gradientCode(lane, state.ascent)];
       if (state.gradient === "stale") out.push(...body);
       else out.push(`if (!${lane.valid}) {`, ...indent(body, 1), `}`);
     }
     state.gradient = "valid";
     return out;
+  }
+
+  /**
+   * Records the loss when `stride` more gradients have been spent since the last record: f
+   * at the current point, or inside a hop the accepted point's loss. A rarely taken branch.
+   */
+  private recordLoss(lane: Lane, row: string, inHop: boolean): string[] {
+    const store = (value: string) => `curve[${row} * points + ${lane.evals} / stride] = ${value}; ${lane.nextRecord} += stride;`;
+    if (inHop) return [`if (${lane.evals} === ${lane.nextRecord}) { ${store(lane.acceptedLoss)} }`];
+    return [`if (${lane.evals} === ${lane.nextRecord}) {`, ...indent(this.lossInto(lane, "const recorded", "w"), 1), `  ${store("recorded")}`, `}`];
   }
 
   private gradientCode(lane: Lane, ascent: Ascent): string[] {

@@ -49,7 +49,7 @@ const results: Results = {
       restarts: 12,
       budget: { gradients: 10, iterations: null },
       radius: 0.1,
-      landscapes: [{ name: "L", declaration: "L", params: {}, coordinates: ["x", "y"], minima: MINIMA }],
+      landscapes: [{ name: "L", declaration: "L", params: {}, coordinates: ["x", "y"], minima: MINIMA, lower: [-1, -1], upper: [2, 2] }],
       optimizers: [],
       cells: [cell("P", minimaP, lossP), cell("Q", minimaQ, lossQ), cell("R", minimaP, lossR)],
     },

@@ -1,7 +1,7 @@
 // Test support: compile spec text in memory and run one cell's kernel on chosen inputs.
 import { compileSpec, formatDiagnostic } from "../../compiler/index.js";
 import { memoryHost } from "../../compiler/source.js";
-import { loadKernel, prepareCell, sliceJob } from "../../runtime/kernel.js";
+import { loadKernel, prepareCell, sliceJob, splitForCurves } from "../../runtime/kernel.js";
 import type { Plan, PlanExperiment } from "../../runtime/plan.js";
 
 export interface Compiled {
@@ -23,6 +23,8 @@ export interface CellOutput {
   readonly loss: number[];
   readonly evals: number[];
   readonly steps: number[];
+  /** Recorded losses of the first restarts (one array per restart), when the budget is in gradients. */
+  readonly curves: number[][] | null;
 }
 
 /**
@@ -51,11 +53,12 @@ export function runCell(
   const kernel = loadKernel(compiled.kernels.get(cell.kernel)!);
   // One restart per call never fills a lockstep group, so it exercises the general code.
   if (options.oneAtATime) for (let r = 0; r < restarts; r++) kernel(sliceJob(buffers, experiment, r, 1));
-  else kernel(sliceJob(buffers, experiment, 0, restarts));
+  else for (const [from, count] of splitForCurves(buffers, 0, restarts)) kernel(sliceJob(buffers, experiment, from, count));
   return {
     end: Array.from({ length: restarts }, (_, r) => buffers.end.map((c) => c[r]!)),
     loss: Array.from(buffers.loss),
     evals: Array.from(buffers.evals),
     steps: Array.from(buffers.steps),
+    curves: buffers.curve && Array.from({ length: buffers.curve.restarts }, (_, r) => Array.from(buffers.curve!.values.subarray(r * buffers.curve!.points, (r + 1) * buffers.curve!.points))),
   };
 }

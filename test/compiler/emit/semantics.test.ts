@@ -147,3 +147,32 @@ optimizer BH  { start LocalSearch(1e-3, 50, 1e-2) hop { perturb model ball(1.5) 
     }
   });
 });
+
+describe("loss curves", () => {
+  it("record f every `stride` gradients from the start to the end of the budget", () => {
+    const compiled = compileText(spec("", "GD(lr = 0.1)", "25 gradients"));
+    const out = runCell(compiled, "GD", "Bowl", { start: [[1], [-3]] });
+    // 25 gradients, about 50 points: a stride of 1, so f after every step, 26 values.
+    [1, -3].forEach((x0, r) => {
+      const expected = Array.from({ length: 26 }, (_, k) => (x0 * 0.9 ** k) ** 2 / 2);
+      out.curves![r]!.forEach((v, k) => expect(v).toBeCloseTo(expected[k]!, 13));
+      expect(out.curves![r]).toHaveLength(26);
+    });
+  });
+
+  it("record the accepted loss inside hops, which monotonic hopping never raises", () => {
+    const compiled = compileText(spec(`optimizer MBH { start LocalSearch(1e-3, 50, 1e-2) hop { perturb model ball(1.5) LocalSearch(1e-3, 50, 1e-2) accept if lower } }`, "MBH", "2000 gradients"));
+    const out = runCell(compiled, "MBH", "Himmelblau", { restarts: 12 });
+    for (const curve of out.curves!) {
+      expect(curve).toHaveLength(51);
+      // Stride 40: from the third point on, every record is taken inside a hop.
+      for (let k = 3; k < curve.length; k++) expect(curve[k]).toBeLessThanOrEqual(curve[k - 1]!);
+      expect(curve[50]).toBe(out.loss[out.curves!.indexOf(curve)]);
+    }
+  });
+
+  it("are not recorded for a budget in iterations", () => {
+    const compiled = compileText(spec("", "GD", "10 iterations"));
+    expect(runCell(compiled, "GD", "Bowl", { restarts: 3 }).curves).toBeNull();
+  });
+});
