@@ -4,9 +4,10 @@
 //                                       evaluate the hypotheses
 //   optc check SPEC                     report diagnostics only
 //   optc fmt SPEC [--write]             print the spec in canonical form
+//   optc report RESULTS.json [--report DIR]  rebuild a run's report from its saved results
 // Exit codes: 0 success (every hypothesis holds), 1 errors in the spec or a failed
 // expectation, 2 bad command line, 3 the run itself failed.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { compileSpec, formatDiagnostic, hasErrors, type CompileResult } from "../compiler/index.js";
@@ -21,6 +22,9 @@ import { evaluateHypotheses, tallyChecks } from "./hypotheses.js";
 import { formatHypotheses } from "./report/hypotheses.js";
 import { formatJUnit } from "./report/junit.js";
 import { formatStationaryTables } from "./report/table.js";
+import { formatMarkdownReport } from "./report/markdown.js";
+import { checkReportFolder, defaultReportDir, ReportError, resultsFromJson, writeReport } from "./report/write-report.js";
+import { createProgress } from "./progress.js";
 import { resultsToJson, type Results } from "./results.js";
 
 export const EXIT = { ok: 0, specErrors: 1, hypothesisFailed: 1, usage: 2, runFailed: 3 } as const;
@@ -37,9 +41,15 @@ usage:
       --restarts N                     override every experiment's restarts
       --seed S                         override every experiment's seed
       --workers K                      worker threads (0 = this thread; default: by amount of work)
-      --quiet                          print no table
+      --report DIR                     write the report (index.html, report.md, figures, results.json,
+                                       junit.xml) to DIR (default reports/<spec name>)
+      --no-report                      write no report
+      --quiet                          print no table and no progress
   optc check SPEC                      report problems in SPEC and exit
   optc fmt SPEC [--write]              print SPEC in canonical form, comments kept (or rewrite it in place)
+  optc report RESULTS.json [--report DIR]
+                                       rebuild the report from results written by --json or a report's
+                                       results.json, without running (DIR defaults to reports/<spec name>)
   optc --version | --help
 
 exit codes: 0 ok (every hypothesis holds), 1 errors in the spec or a hypothesis failed,
@@ -51,12 +61,15 @@ interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly color: boolean;
+  /** stderr when it is a terminal, where progress bars are drawn; else progress is plain lines. */
+  readonly terminal?: NodeJS.WriteStream;
 }
 
 const processIo: Io = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   color: process.stderr.isTTY === true,
+  ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
 };
 
 /** Runs optc with `argv` (without node and script) and returns the exit code. */
@@ -72,6 +85,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return commandCheck(rest, io);
       case "fmt":
         return commandFmt(rest, io);
+      case "report":
+        return await commandReport(rest, io);
       case "--version":
       case "-v":
         io.stdout(`${OPTSPEC_VERSION}\n`);
@@ -94,6 +109,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (error instanceof SpecNotFoundError) {
       io.stderr(`optc: ${error.message}: check the path (it is relative to the current directory)\n`);
       return EXIT.usage;
+    }
+    if (error instanceof ReportError) {
+      io.stderr(`optc: ${error.message}\n`);
+      return EXIT.runFailed;
     }
     io.stderr(`optc: the run failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.runFailed;
@@ -172,6 +191,8 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     seed: { type: "string" },
     workers: { type: "string" },
     quiet: { type: "boolean" },
+    report: { type: "string" },
+    "no-report": { type: "boolean" },
   });
   const input = onePositional(positionals, "spec file or plan.json");
   const restarts = integerFlag(values.restarts, "restarts", 1);
@@ -179,10 +200,13 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const workers = integerFlag(values.workers, "workers", 0);
   if (values.json !== undefined && values.json !== "-") checkWritableFile(values.json, "--json");
   if (values.junit !== undefined) checkWritableFile(values.junit, "--junit");
+  if (values.report !== undefined && values["no-report"]) throw new UsageError("--report and --no-report contradict each other; give one");
+  let reportDir: string | undefined;
   let results: Results;
   let plan: Plan;
   // Workers start now and come up while the spec compiles; they go unused for small plans.
   const pool = workers === 0 ? undefined : new WorkerPool(workers ?? availableParallelism());
+  const progress = createProgress({ quiet: values.quiet, write: io.stderr, ...(io.terminal ? { terminal: io.terminal } : {}) });
   try {
     let kernelSource: KernelSource;
     if (input.endsWith(".json")) {
@@ -201,10 +225,15 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
       plan = result.plan;
       kernelSource = (file) => result.kernels.get(file)!;
     }
+    if (!values["no-report"]) reportDir = checkedReportDir(values.report ?? defaultReportDir(plan.spec));
     const overrides = { ...(restarts !== undefined ? { restarts } : {}), ...(seed !== undefined ? { seed } : {}) };
     const useWorkers = pool && (workers !== undefined || defaultWorkers(withOverrides(plan, overrides)) > 0);
-    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }) });
+    progress.start(plan.experiments.map((e) => ({ name: e.name, cells: e.cells.length })));
+    // Loss curves feed the report's figures and saved results only; without either, skip them.
+    const curves = reportDir !== undefined || values.json !== undefined;
+    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves });
   } finally {
+    progress.stop();
     await pool?.close();
   }
   const hypotheses = values["no-hypotheses"] ? [] : (plan.hypotheses ?? []);
@@ -215,6 +244,11 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const report = values.json === "-" ? io.stderr : io.stdout;
   if (!values.quiet) report(`${formatStationaryTables(results)}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${results.workers === 0 ? "this thread" : `${results.workers} worker threads`}\n`);
   if (evaluated.hypotheses) report(`\n${formatHypotheses(evaluated.hypotheses, io.color)}\n`);
+  if (reportDir !== undefined) {
+    await writeReport(reportDir, evaluated);
+    if (!values.quiet) io.stderr(`report: ${join(reportDir, "index.html")}\n`);
+  }
+  appendStepSummary(evaluated, io);
   return evaluated.hypotheses && tallyChecks(evaluated.hypotheses).failed > 0 ? EXIT.hypothesisFailed : EXIT.ok;
 }
 
@@ -237,6 +271,49 @@ function readPlan(path: string): Plan {
   const problem = planProblem(plan);
   if (problem) throw new UsageError(`'${path}' is not a valid optspec plan (${problem}); compile the spec again with 'optc compile'`);
   return plan;
+}
+
+async function commandReport(args: readonly string[], io: Io): Promise<number> {
+  const { positionals, values } = options(args, { report: { type: "string" } });
+  const path = onePositional(positionals, "results file");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UsageError(`cannot read results '${path}'; give the file written by 'optc run SPEC --json FILE' or a report's results.json`);
+  }
+  let results: Results;
+  try {
+    results = resultsFromJson(text);
+  } catch (error) {
+    throw new UsageError(`'${path}' is ${error instanceof Error ? error.message : error}; give the file written by 'optc run SPEC --json FILE' or a report's results.json`);
+  }
+  const dir = checkedReportDir(values.report ?? defaultReportDir(results.spec));
+  await writeReport(dir, results);
+  io.stderr(`report: ${join(dir, "index.html")}\n`);
+  return EXIT.ok;
+}
+
+/** `dir`, once it is known that a report may be written there (before a long run, not after). */
+function checkedReportDir(dir: string): string {
+  try {
+    checkReportFolder(dir);
+  } catch (error) {
+    if (error instanceof ReportError) throw new UsageError(error.message);
+    throw error;
+  }
+  return dir;
+}
+
+/** GitHub Actions shows the Markdown appended to $GITHUB_STEP_SUMMARY on the run's page. */
+function appendStepSummary(results: Results, io: Io): void {
+  const summary = process.env.GITHUB_STEP_SUMMARY;
+  if (!summary) return;
+  try {
+    appendFileSync(summary, `${formatMarkdownReport(results)}\n`);
+  } catch (error) {
+    io.stderr(`optc: warning: cannot append to GITHUB_STEP_SUMMARY '${summary}': ${error instanceof Error ? error.message : error}\n`);
+  }
 }
 
 function commandFmt(args: readonly string[], io: Io): number {

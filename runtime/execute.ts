@@ -10,10 +10,22 @@ import { WorkerPool, type PoolTask } from "./workers.js";
 export interface RunOptions {
   /** Worker threads; 0 runs in this thread; undefined chooses by the amount of work. */
   readonly workers?: number;
+  /** Record loss curves along the first restarts (default true; they cost some speed). */
+  readonly curves?: boolean;
   /** A pool started earlier (its size is the worker count); the caller closes it. */
   readonly pool?: WorkerPool;
   readonly restarts?: number;
   readonly seed?: number;
+  /** Called each time a cell, or a worker's piece of one, finishes. */
+  readonly onProgress?: (event: RunProgress) => void;
+}
+
+/** An experiment's progress: cells finished of all its cells, trajectory-steps (restarts x budget) finished. */
+export interface RunProgress {
+  readonly experiment: string;
+  readonly cellsDone: number;
+  readonly cells: number;
+  readonly steps: number;
 }
 
 /** Below this many trajectory-steps in a run, workers cost more than they save (see `npm run bench`). */
@@ -46,20 +58,23 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
     experiment,
     cells: experiment.cells.map((cell) => {
       const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
-      return { cell, landscape, source: kernelSource(cell.kernel), buffers: prepareCell(experiment, landscape, cell.optimizer, experiment.restarts) };
+      return { cell, landscape, source: kernelSource(cell.kernel), buffers: prepareCell(experiment, landscape, cell.optimizer, experiment.restarts, options.curves ?? true) };
     }),
   }));
   const all = prepared.flatMap((p) => p.cells.map((c) => ({ ...c, experiment: p.experiment })));
+  const finished = progressCounter(options.onProgress);
   if (workers <= 0) {
     for (const c of all) {
       const kernel = loadKernel(c.source, c.cell.kernel);
       for (const [from, count] of splitForCurves(c.buffers, 0, c.experiment.restarts)) kernel(sliceJob(c.buffers, c.experiment, from, count));
+      finished(c.experiment, c.cell, c.experiment.restarts);
     }
   } else {
     // Each worker compiles every kernel it meets, and a kernel's first run is mostly JIT
     // warm-up: so a cell is split only when there are too few cells to keep workers busy.
     // The costliest cells go first, so no worker is left with a long one at the end.
     const tasks: PoolTask[] = [];
+    const owner = new Map<PoolTask, (typeof all)[number]>();
     const pieces = Math.ceil((2 * workers) / all.length);
     const byCost = [...all].sort((a, b) => b.cell.relativeCost * b.experiment.restarts - a.cell.relativeCost * a.experiment.restarts);
     for (const c of byCost) {
@@ -71,10 +86,14 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
           file: c.cell.kernel,
           jobs: splitForCurves(c.buffers, from, Math.min(chunk, restarts - from)).map(([start, count]) => sliceJob(c.buffers, c.experiment, start, count)),
         });
+      for (const task of tasks.slice(owner.size)) owner.set(task, c);
     }
     const pool = options.pool ?? new WorkerPool(workers);
     try {
-      await pool.run(tasks);
+      await pool.run(tasks, (task) => {
+        const c = owner.get(task)!;
+        finished(c.experiment, c.cell, task.jobs.reduce((sum, job) => sum + job.count, 0));
+      });
     } finally {
       if (!options.pool) await pool.close();
     }
@@ -185,4 +204,20 @@ function quantile(sorted: Float64Array, probability: number): number {
   const low = sorted[below]!;
   const high = sorted[above]!;
   return low === high ? low : low + (high - low) * (position - below);
+}
+
+/** Counts finished restarts per cell and reports the experiment's progress after each piece. */
+function progressCounter(onProgress: RunOptions["onProgress"]): (experiment: PlanExperiment, cell: PlanCell, restarts: number) => void {
+  const restartsDone = new Map<PlanCell, number>();
+  const byExperiment = new Map<PlanExperiment, { cellsDone: number; steps: number }>();
+  return (experiment, cell, restarts) => {
+    if (!onProgress) return;
+    const done = (restartsDone.get(cell) ?? 0) + restarts;
+    restartsDone.set(cell, done);
+    const state = byExperiment.get(experiment) ?? { cellsDone: 0, steps: 0 };
+    byExperiment.set(experiment, state);
+    if (done === experiment.restarts) state.cellsDone++;
+    state.steps += restarts * (experiment.budget.gradients ?? experiment.budget.iterations ?? 0);
+    onProgress({ experiment: experiment.name, cellsDone: state.cellsDone, cells: experiment.cells.length, steps: state.steps });
+  };
 }

@@ -64,12 +64,12 @@ export function curveLayout(gradients: number | null): { stride: number; points:
 }
 
 /** Allocates a cell's buffers (shared, so workers can fill them in place) and its inputs. */
-export function prepareCell(experiment: PlanExperiment, landscape: PlanLandscape, optimizer: string, restarts: number): CellBuffers {
+export function prepareCell(experiment: PlanExperiment, landscape: PlanLandscape, optimizer: string, restarts: number, curves = true): CellBuffers {
   const shared = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
   const keys = new Uint32Array(new SharedArrayBuffer(8 * restarts));
   keys.set(restartKeys(experiment.seed, noiseStream(experiment.name, optimizer, landscape.name), 0, restarts));
   const start = startingPoints(experiment, landscape, restarts, shared);
-  const layout = curveLayout(experiment.budget.gradients);
+  const layout = curves ? curveLayout(experiment.budget.gradients) : null;
   const curveRestarts = Math.min(restarts, CURVE_RESTARTS);
   const curve = layout && { values: shared(curveRestarts * layout.points).fill(NaN), restarts: curveRestarts, ...layout };
   return {

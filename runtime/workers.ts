@@ -46,16 +46,17 @@ export class WorkerPool {
     this.workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true }));
   }
 
-  /** Runs the tasks, each worker taking the next one when it is free; rejects on the first failure. */
-  async run(tasks: readonly PoolTask[]): Promise<void> {
+  /** Runs the tasks, each worker taking the next one when it is free, calling `onTaskDone` as each ends; rejects on the first failure. */
+  async run(tasks: readonly PoolTask[], onTaskDone?: (task: PoolTask) => void): Promise<void> {
     let next = 0;
     await Promise.all(
       this.workers.map(
         (worker) =>
           new Promise<void>((resolve, reject) => {
             const onMessage = (message: { id: number; error?: string }) => {
-              if (message.error) finish(new Error(message.error));
-              else feed();
+              if (message.error) return finish(new Error(message.error));
+              onTaskDone?.(tasks[message.id]!);
+              feed();
             };
             const finish = (error?: Error) => {
               worker.off("message", onMessage);

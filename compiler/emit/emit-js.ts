@@ -95,6 +95,7 @@ class KernelEmitter {
     out.push(`"use strict";`);
     out.push(...RNG_SOURCE.split("\n"));
     out.push(`const QUADRANT_COS = [1, 0, -1, 0], QUADRANT_SIN = [0, 1, 0, -1];`);
+    out.push(`function lossAt(${coords.map((i) => `w${i}`).join(", ")}) {`, ...indent(this.lossInto(new Lane(""), "const loss", "w"), 1), `  return loss;`, `}`);
     const slotParams = this.slotVariables(new Lane(""));
     const stateParams = [...coords.map((i) => `w${i}`), "t", "ev", "c", "passes", "rec", ...slotParams];
     out.push(`function trajectory(job, r, ${stateParams.join(", ")}, fresh) {`);
@@ -230,9 +231,10 @@ class KernelEmitter {
    * at the current point, or inside a hop the accepted point's loss. A rarely taken branch.
    */
   private recordLoss(lane: Lane, row: string, inHop: boolean): string[] {
-    const store = (value: string) => `curve[${row} * points + ${lane.evals} / stride] = ${value}; ${lane.nextRecord} += stride;`;
-    if (inHop) return [`if (${lane.evals} === ${lane.nextRecord}) { ${store(lane.acceptedLoss)} }`];
-    return [`if (${lane.evals} === ${lane.nextRecord}) {`, ...indent(this.lossInto(lane, "const recorded", "w"), 1), `  ${store("recorded")}`, `}`];
+    // A call to the shared `lossAt` keeps this rare branch small: inlined loss code in every
+    // lane makes the lockstep loop larger and slows the JIT's warm-up.
+    const value = inHop ? lane.acceptedLoss : `lossAt(${range(this.dims).map((i) => lane.w(i)).join(", ")})`;
+    return [`if (${lane.evals} === ${lane.nextRecord}) { curve[${row} * points + ${lane.evals} / stride] = ${value}; ${lane.nextRecord} += stride; }`];
   }
 
   private gradientCode(lane: Lane, ascent: Ascent): string[] {

@@ -48,22 +48,22 @@ describe("bad command lines exit 2 with a message and the usage, never a stack t
   const cases: { name: string; args: string[]; message: RegExp }[] = [
     { name: "no command", args: [], message: /missing command/ },
     { name: "unknown command", args: ["frobnicate"], message: /unknown command 'frobnicate'/ },
-    { name: "unknown flag", args: ["run", PAPER_SPEC, "--bogus"], message: /--bogus/ },
+    { name: "unknown flag", args: ["run", PAPER_SPEC, "--no-report", "--bogus"], message: /--bogus/ },
     { name: "unknown flag of compile", args: ["compile", PAPER_SPEC, "--json", "-"], message: /--json/ },
-    { name: "--restarts 0", args: ["run", PAPER_SPEC, "--restarts", "0"], message: /--restarts must be an integer of at least 1, got '0'/ },
-    { name: "--restarts abc", args: ["run", PAPER_SPEC, "--restarts", "abc"], message: /--restarts must be an integer of at least 1, got 'abc'/ },
-    { name: "--restarts 1.5", args: ["run", PAPER_SPEC, "--restarts", "1.5"], message: /--restarts must be an integer/ },
-    { name: "--seed 1e3", args: ["run", PAPER_SPEC, "--seed", "1e3"], message: /--seed must be an integer of at least 0/ },
-    { name: "--workers=-1", args: ["run", PAPER_SPEC, "--workers=-1"], message: /--workers must be an integer of at least 0, got '-1'/ },
-    { name: "--workers -1", args: ["run", PAPER_SPEC, "--workers", "-1"], message: /--workers/ },
-    { name: "--json without a value", args: ["run", PAPER_SPEC, "--json"], message: /--json/ },
+    { name: "--restarts 0", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "0"], message: /--restarts must be an integer of at least 1, got '0'/ },
+    { name: "--restarts abc", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "abc"], message: /--restarts must be an integer of at least 1, got 'abc'/ },
+    { name: "--restarts 1.5", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "1.5"], message: /--restarts must be an integer/ },
+    { name: "--seed 1e3", args: ["run", PAPER_SPEC, "--no-report", "--seed", "1e3"], message: /--seed must be an integer of at least 0/ },
+    { name: "--workers=-1", args: ["run", PAPER_SPEC, "--no-report", "--workers=-1"], message: /--workers must be an integer of at least 0, got '-1'/ },
+    { name: "--workers -1", args: ["run", PAPER_SPEC, "--no-report", "--workers", "-1"], message: /--workers/ },
+    { name: "--json without a value", args: ["run", PAPER_SPEC, "--no-report", "--json"], message: /--json/ },
     { name: "run without a spec", args: ["run"], message: /missing spec file or plan\.json/ },
     { name: "check without a spec", args: ["check"], message: /missing spec file/ },
     { name: "compile without a spec", args: ["compile"], message: /missing spec file/ },
     { name: "fmt without a spec", args: ["fmt"], message: /missing spec file/ },
-    { name: "two specs", args: ["run", PAPER_SPEC, PAPER_SPEC], message: /expected one spec file or plan\.json, got 2/ },
-    { name: "run on a JSON file that is not a plan", args: ["run", "package.json"], message: /'package\.json' is not an optspec plan; make one with 'optc compile SPEC'/ },
-    { name: "run on a missing plan", args: ["run", "no/such/plan.json"], message: /cannot read plan 'no\/such\/plan\.json'/ },
+    { name: "two specs", args: ["run", PAPER_SPEC, "--no-report", PAPER_SPEC], message: /expected one spec file or plan\.json, got 2/ },
+    { name: "run on a JSON file that is not a plan", args: ["run", "package.json", "--no-report"], message: /'package\.json' is not an optspec plan; make one with 'optc compile SPEC'/ },
+    { name: "run on a missing plan", args: ["run", "no/such/plan.json", "--no-report"], message: /cannot read plan 'no\/such\/plan\.json'/ },
   ];
 
   for (const { name, args, message } of cases) {
@@ -78,7 +78,7 @@ describe("bad command lines exit 2 with a message and the usage, never a stack t
 
   it("run on a file that is not valid JSON", () => {
     const path = writeSpec(temporaryFolder(), "broken.json", "{ not json");
-    const run = optcExpect(["run", path], 2);
+    const run = optcExpect(["run", path, "--no-report"], 2);
     expect(run.stderr).toContain("is not valid JSON");
     expect(run.stderr).toContain("optc compile SPEC");
   });
@@ -95,12 +95,12 @@ describe("bad command lines exit 2 with a message and the usage, never a stack t
   }
 
   it("run on a folder instead of a spec file", () => {
-    const run = optcExpect(["run", "specs"], 2);
+    const run = optcExpect(["run", "specs", "--no-report"], 2);
     expect(run.stderr).toContain("cannot read spec file 'specs'");
   });
 
   it("--workers -1 gives the same clear message as --workers=-1", () => {
-    const run = optcExpect(["run", PAPER_SPEC, "--workers", "-1"], 2);
+    const run = optcExpect(["run", PAPER_SPEC, "--no-report", "--workers", "-1"], 2);
     expect(run.stderr).not.toContain("ambiguous");
     expect(run.stderr).not.toContain("To specify an option argument");
     expect(run.stderr).toContain("--workers must be an integer of at least 0, got '-1'");
@@ -114,12 +114,12 @@ describe("failures of the files optc reads and writes", () => {
     const dir = temporaryFolder();
     const spec = writeSpec(dir, "empty.optspec", "// nothing\n");
     optcExpect(["compile", spec, "--out", join(dir, "out")], 0);
-    optcExpect(["run", join(dir, "out", "plan.json"), "--quiet"], 0);
+    optcExpect(["run", join(dir, "out", "plan.json"), "--no-report", "--quiet"], 0);
   });
 
   it("a plan.json with the right format but no experiments is refused as not a plan (exit 2)", () => {
     const path = writeSpec(temporaryFolder(), "plan.json", '{"format":"optspec-plan"}\n');
-    const run = optcExpect(["run", path], 2);
+    const run = optcExpect(["run", path, "--no-report"], 2);
     expect(run.stderr).not.toContain("Cannot read properties");
     expect(run.stderr).toContain("optc compile");
   });
@@ -132,7 +132,7 @@ describe("failures of the files optc reads and writes", () => {
     const plan = JSON.parse(readFileSync(planPath, "utf8")) as { version: number };
     plan.version = 99;
     writeFileSync(planPath, JSON.stringify(plan));
-    const run = optcExpect(["run", planPath, "--quiet"], 2);
+    const run = optcExpect(["run", planPath, "--no-report", "--quiet"], 2);
     expect(run.stderr).toMatch(/version/);
   });
 
@@ -142,7 +142,7 @@ describe("failures of the files optc reads and writes", () => {
     optcExpect(["compile", tinySpec(dir), "--out", out], 0);
     const [kernel] = readdirSync(join(out, "kernels"));
     writeFileSync(join(out, "kernels", kernel!), 'function kernel(job) { throw new Error("boom"); }\n');
-    const run = optcExpect(["run", join(out, "plan.json"), "--workers", "0"], 3);
+    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--workers", "0"], 3);
     expect(run.stderr).toContain("the run failed");
     expect(run.stderr).toContain("boom");
   });
@@ -153,7 +153,7 @@ describe("failures of the files optc reads and writes", () => {
     optcExpect(["compile", tinySpec(dir), "--out", out], 0);
     const [kernel] = readdirSync(join(out, "kernels"));
     writeFileSync(join(out, "kernels", kernel!), 'function kernel(job) { throw new Error("boom"); }\n');
-    const run = optcExpect(["run", join(out, "plan.json"), "--workers", "1"], 3);
+    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--workers", "1"], 3);
     expect(run.stderr).toContain("boom");
   });
 
@@ -163,7 +163,7 @@ describe("failures of the files optc reads and writes", () => {
     optcExpect(["compile", tinySpec(dir), "--out", out], 0);
     const [kernel] = readdirSync(join(out, "kernels"));
     writeFileSync(join(out, "kernels", kernel!), "this is not javascript {{{\n");
-    const run = optcExpect(["run", join(out, "plan.json"), "--workers", "0"], 3);
+    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--workers", "0"], 3);
     expect(run.stderr).toContain(kernel);
   });
 
@@ -172,7 +172,7 @@ describe("failures of the files optc reads and writes", () => {
     const spec = tinySpec(dir);
     const target = join(dir, "results");
     mkdirSync(target);
-    const run = optc(["run", spec, "--json", target, "--quiet"]);
+    const run = optc(["run", spec, "--no-report", "--json", target, "--quiet"]);
     expect(run.status).not.toBe(0);
     expectNoStackTrace(run);
     expect(leftoverTemporaryFiles(dir)).toEqual([]);

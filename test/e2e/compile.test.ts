@@ -65,8 +65,8 @@ describe("optc compile", () => {
   });
 
   it("running plan.json gives the same results as running the spec", () => {
-    const fromPlan = parseResults(optcExpect(["run", join(out, "plan.json"), "--no-hypotheses", "--restarts", "6", "--json", "-", "--quiet"], 0).stdout);
-    const fromSpec = parseResults(optcExpect(["run", PAPER_SPEC, "--no-hypotheses", "--restarts", "6", "--json", "-", "--quiet"], 0).stdout);
+    const fromPlan = parseResults(optcExpect(["run", join(out, "plan.json"), "--no-report", "--no-hypotheses", "--restarts", "6", "--json", "-", "--quiet"], 0).stdout);
+    const fromSpec = parseResults(optcExpect(["run", PAPER_SPEC, "--no-report", "--no-hypotheses", "--restarts", "6", "--json", "-", "--quiet"], 0).stdout);
     expect(fromPlan.experiments).toEqual(fromSpec.experiments);
     expect(fromPlan.spec).toBe(fromSpec.spec);
     expect(fromPlan.specHash).toBe(fromSpec.specHash);
@@ -80,7 +80,7 @@ describe("optc compile", () => {
     expect(existsSync(join(cwd, "out", "tiny", "plan.json"))).toBe(true);
     expect(readdirSync(join(cwd, "out", "tiny", "kernels")).sort()).toEqual(["Small.GD.Himmelblau.js", "Small.SAM.Himmelblau.js"]);
     // And the plan runs from another folder (kernels are found next to the plan).
-    const results = parseResults(optcExpect(["run", join(cwd, "out", "tiny", "plan.json"), "--json", "-", "--quiet"], 0).stdout);
+    const results = parseResults(optcExpect(["run", join(cwd, "out", "tiny", "plan.json"), "--no-report", "--json", "-", "--quiet"], 0).stdout);
     expect(results.experiments[0]!.cells).toHaveLength(2);
   });
 
@@ -98,7 +98,7 @@ describe("optc compile", () => {
     optcExpect(["compile", spec, "--out", dir], 0);
     const [kernel] = readdirSync(join(dir, "kernels"));
     rmSync(join(dir, "kernels", kernel!));
-    const run = optcExpect(["run", join(dir, "plan.json")], 3);
+    const run = optcExpect(["run", join(dir, "plan.json"), "--no-report"], 3);
     expect(run.stderr).toContain(kernel);
     expect(run.stderr).toContain("optc compile");
   });
@@ -147,14 +147,14 @@ describe("optc check", () => {
     expect(run.stderr).toContain("W500");
     expect(run.stderr).toContain("0 errors, 1 warning");
     // A run still works and keeps stdout clean JSON.
-    const ran = optcExpect(["run", spec, "--json", "-"], 0);
+    const ran = optcExpect(["run", spec, "--no-report", "--json", "-"], 0);
     expect(() => JSON.parse(ran.stdout)).not.toThrow();
     expect(ran.stderr).toContain("W500");
   });
 
   it("run on a spec with errors exits 1 and prints nothing on stdout", () => {
     const spec = writeSpec(temporaryFolder(), "bad.optspec", experimentSpec({ on: "Himmelblau", run: "GDD", restarts: 2, gradients: 10, seed: 1 }));
-    const run = optcExpect(["run", spec, "--json", "-"], 1);
+    const run = optcExpect(["run", spec, "--no-report", "--json", "-"], 1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("E100");
   });

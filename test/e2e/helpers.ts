@@ -56,7 +56,8 @@ export function optc(args: readonly string[], options: { cwd?: string } = {}): R
     encoding: "utf8",
     timeout: 60_000,
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    // Under GitHub Actions every test run would otherwise append its report to the job's summary.
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", GITHUB_STEP_SUMMARY: "" },
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, command: `optc ${args.join(" ")}` };

@@ -26,7 +26,7 @@ describe("hypotheses in optc run", () => {
   it("exit 1 when an expectation fails, and print one line per check and the tally", () => {
     const dir = temporaryFolder();
     const spec = writeSpec(dir, "h.optspec", SPEC);
-    const run = optcExpect(["run", spec, "--json", join(dir, "r.json"), "--junit", join(dir, "r.xml")], 1);
+    const run = optcExpect(["run", spec, "--no-report", "--json", join(dir, "r.json"), "--junit", join(dir, "r.xml")], 1);
     expect(run.stdout).toMatch(/holds {2}"holds"/);
     expect(run.stdout).toMatch(/fails {2}"fails" \(p adjusted: holm\)/);
     expect(run.stdout).toMatch(/FAIL {2}expect share\(T\.GD on Himmelblau, GM1\) > 0\.9/);
@@ -55,12 +55,12 @@ describe("hypotheses in optc run", () => {
   it("--no-hypotheses skips them (exit 0, no hypotheses in the JSON)", () => {
     const dir = temporaryFolder();
     const spec = writeSpec(dir, "h.optspec", SPEC);
-    const run = optcExpect(["run", spec, "--no-hypotheses", "--json", "-", "--quiet"], 0);
+    const run = optcExpect(["run", spec, "--no-report", "--no-hypotheses", "--json", "-", "--quiet"], 0);
     expect(JSON.parse(run.stdout).hypotheses).toBeUndefined();
   });
 
   it("the paper's spec holds its claims under its own seed (npm start exits 0)", () => {
-    const run = optcExpect(["run", PAPER_SPEC], 0);
+    const run = optcExpect(["run", PAPER_SPEC, "--no-report"], 0);
     expect(run.stdout).toMatch(/\n\d+ passed, 0 failed\n?$/);
     expect(run.stdout).toContain("(does not hold)");
   });

@@ -31,7 +31,7 @@ it("the quick-start spec compiles without diagnostics and runs", () => {
   const path = writeSpec(dir, "my.optspec", spec!);
   const check = optcExpect(["check", path], 0);
   expect(check.stderr).toBe("");
-  const run = optcExpect(["run", path, "--restarts", "20", "--no-hypotheses", "--quiet"], 0);
+  const run = optcExpect(["run", path, "--no-report", "--restarts", "20", "--no-hypotheses", "--quiet"], 0);
   expect(run.stderr).toBe("");
 });
 

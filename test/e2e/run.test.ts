@@ -32,7 +32,7 @@ describe("optc run on the paper spec", () => {
   let results: JsonResults;
 
   beforeAll(() => {
-    const run = optcExpect(["run", PAPER_SPEC, "--no-hypotheses", "--restarts", "16", "--json", "-"], 0);
+    const run = optcExpect(["run", PAPER_SPEC, "--no-report", "--no-hypotheses", "--restarts", "16", "--json", "-"], 0);
     stdout = run.stdout;
     stderr = run.stderr;
     results = parseResults(stdout);
@@ -107,7 +107,7 @@ describe("optc run on the paper spec", () => {
   });
 
   it("prints the table on stdout without --json", () => {
-    const run = optcExpect(["run", PAPER_SPEC, "--no-hypotheses", "--restarts", "4"], 0);
+    const run = optcExpect(["run", PAPER_SPEC, "--no-report", "--no-hypotheses", "--restarts", "4"], 0);
     for (const name of [...LANDSCAPES, ...OPTIMIZERS, "Else", "diverged"]) expect(run.stdout).toContain(name);
     for (const names of Object.values(MINIMA)) for (const name of names) expect(run.stdout).toContain(name);
     expect(run.stdout).toContain("4 restarts");
@@ -118,7 +118,7 @@ describe("optc run on the paper spec", () => {
 
 describe("optc run options", () => {
   const trajectories = (r: JsonResults) => r.experiments.map((e) => e.cells.map((c) => c.trajectories));
-  const runJson = (...args: string[]) => parseResults(optcExpect(["run", ...args, "--json", "-", "--quiet"], 0).stdout);
+  const runJson = (...args: string[]) => parseResults(optcExpect(["run", ...args, "--no-report", "--json", "-", "--quiet"], 0).stdout);
 
   it("--seed changes the results and the same seed reproduces them bit for bit", () => {
     const a = runJson(PAPER_SPEC, "--no-hypotheses", "--restarts", "8", "--seed", "1");
@@ -150,7 +150,7 @@ describe("optc run options", () => {
 
   it("--quiet prints nothing but diagnostics", () => {
     const spec = writeSpec(temporaryFolder(), "q.optspec", experimentSpec({ on: "Himmelblau", run: "GD", restarts: 2, gradients: 20, seed: 1 }));
-    const run = optcExpect(["run", spec, "--quiet"], 0);
+    const run = optcExpect(["run", spec, "--no-report", "--quiet"], 0);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe("");
   });
@@ -159,7 +159,7 @@ describe("optc run options", () => {
     const dir = temporaryFolder();
     const spec = writeSpec(dir, "j.optspec", experimentSpec({ on: "Himmelblau", run: "GD", restarts: 3, gradients: 30, seed: 1 }));
     const out = join(dir, "nested", "results.json");
-    const run = optcExpect(["run", spec, "--json", out], 0);
+    const run = optcExpect(["run", spec, "--no-report", "--json", out], 0);
     expect(run.stdout).toContain("Himmelblau");
     expect(existsSync(out)).toBe(true);
     const results = parseResults(readFileSync(out, "utf8"));
@@ -171,7 +171,7 @@ describe("optc run options", () => {
 
 describe("determinism across worker counts", () => {
   const experimentsWith = (args: string[], workers: string) => {
-    const results = parseResults(optcExpect(["run", ...args, "--workers", workers, "--json", "-", "--quiet"], 0).stdout);
+    const results = parseResults(optcExpect(["run", ...args, "--no-report", "--workers", workers, "--json", "-", "--quiet"], 0).stdout);
     expect(results.workers).toBe(Number(workers));
     return results.experiments;
   };
@@ -196,7 +196,7 @@ describe("determinism across worker counts", () => {
 describe("special landscapes and optimizers", () => {
   it("reports diverging trajectories as diverged and in Else, and exits 0", () => {
     const spec = writeSpec(temporaryFolder(), "diverge.optspec", experimentSpec({ on: "Himmelblau", run: "GD(lr = 10)", restarts: 5, gradients: 100, seed: 3 }));
-    const run = optcExpect(["run", spec, "--json", "-"], 0);
+    const run = optcExpect(["run", spec, "--no-report", "--json", "-"], 0);
     const cell = parseResults(run.stdout).experiments[0]!.cells[0]!;
     expect(cell.optimizer).toBe("GD");
     expect(cell.diverged).toBe(5);
@@ -210,7 +210,7 @@ describe("special landscapes and optimizers", () => {
 
   it("runs an n-dimensional landscape (Rastrigin with n = 5)", () => {
     const spec = writeSpec(temporaryFolder(), "ras.optspec", experimentSpec({ on: "Rastrigin(n = 5)", run: "GD, NiM_MBH", restarts: 8, gradients: 200, seed: 7, radius: 0.5 }));
-    const run = optcExpect(["run", spec, "--json", "-"], 0);
+    const run = optcExpect(["run", spec, "--no-report", "--json", "-"], 0);
     const experiment = parseResults(run.stdout).experiments[0]!;
     const landscape = experiment.landscapes[0]!;
     expect(landscape.name).toBe("Rastrigin");
@@ -247,7 +247,7 @@ optimizer Met(lr = 1e-3, temp = 0.5) {
       "all.optspec",
       experimentSpec({ on: "Rosenbrock(n = 3) as Rosen3, Ackley(n = 4)", run: "Mom, Met, SAM", restarts: 4, gradients: 60, seed: 5, extra }),
     );
-    const experiment = parseResults(optcExpect(["run", spec, "--json", "-", "--quiet"], 0).stdout).experiments[0]!;
+    const experiment = parseResults(optcExpect(["run", spec, "--no-report", "--json", "-", "--quiet"], 0).stdout).experiments[0]!;
     expect(experiment.landscapes.map((l) => l.name)).toEqual(["Rosen3", "Ackley"]);
     expect(experiment.cells).toHaveLength(6);
     for (const cell of experiment.cells) {
@@ -260,13 +260,13 @@ optimizer Met(lr = 1e-3, temp = 0.5) {
     const one = experimentSpec({ name: "A", on: "Himmelblau", run: "GD", restarts: 3, gradients: 10, seed: 1 });
     const two = experimentSpec({ name: "B", on: "Himmelblau", run: "GD", restarts: 4, gradients: 10, seed: 2 }).replace(/^import .*\n/gm, "");
     const spec = writeSpec(temporaryFolder(), "two.optspec", one + two);
-    const results = parseResults(optcExpect(["run", spec, "--json", "-", "--quiet"], 0).stdout);
+    const results = parseResults(optcExpect(["run", spec, "--no-report", "--json", "-", "--quiet"], 0).stdout);
     expect(results.seed).toBeNull();
     expect(results.experiments.map((e) => [e.name, e.seed, e.restarts])).toEqual([
       ["A", 1, 3],
       ["B", 2, 4],
     ]);
-    const overridden = parseResults(optcExpect(["run", spec, "--seed", "7", "--json", "-", "--quiet"], 0).stdout);
+    const overridden = parseResults(optcExpect(["run", spec, "--no-report", "--seed", "7", "--json", "-", "--quiet"], 0).stdout);
     expect(overridden.seed).toBe(7);
     expect(overridden.experiments.map((e) => e.seed)).toEqual([7, 7]);
   });
