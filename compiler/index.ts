@@ -78,6 +78,7 @@ function planExperiment(e: LoweredExperiment, kernels: Map<string, string>): Pla
     restarts: e.restarts,
     budget: e.budget,
     radius: e.radius,
+    ...(e.curveStride !== undefined ? { curveStride: e.curveStride } : {}),
     landscapes: e.landscapes.map(({ ir, init }) => ({
       name: ir.name,
       declaration: ir.declaration,

@@ -4,6 +4,9 @@
 import type { MinimumIR } from "./lower/landscape.js";
 
 export const PLAN_FORMAT = "optspec-plan";
+
+/** The most points one loss curve may have (memory stays bounded whatever a spec declares). */
+export const MAX_CURVE_POINTS = 10_000;
 export const PLAN_VERSION = 1;
 
 export interface Plan {
@@ -27,6 +30,8 @@ export interface PlanExperiment {
   readonly budget: { readonly gradients: number | null; readonly iterations: number | null };
   /** An end point belongs to the nearest declared minimum within this distance. */
   readonly radius: number;
+  /** Gradients between two recorded losses (`record every N gradients`); absent: budget / 50. */
+  readonly curveStride?: number;
   readonly landscapes: readonly PlanLandscape[];
   readonly optimizers: readonly PlanOptimizer[];
   readonly cells: readonly PlanCell[];

@@ -362,7 +362,15 @@ export interface AssignClause {
   readonly span: Span;
 }
 
+/** `record every N gradients`: the stride of the loss curves drawn in reports. */
+export interface RecordClause {
+  readonly kind: "Record";
+  readonly every: Expr;
+  readonly span: Span;
+}
+
 export type ExperimentClause =
+  | RecordClause
   | OnClause
   | RunClause
   | RestartsClause

@@ -540,6 +540,12 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
     return value && span ? { kind: "Seed", value, span } : undefined;
   }
 
+  recordClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
+    const every = this.expr(childNode(ctx, "every"));
+    const span = this.spanOf(location);
+    return every && span && hasToken(ctx, "Keyword_gradients") ? { kind: "Record", every, span } : undefined;
+  }
+
   assignClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
     const radius = this.expr(childNode(ctx, "radius"));
     const span = this.spanOf(location);

@@ -444,7 +444,7 @@ export class OptspecParser extends CstParser {
   readonly clause = this.RULE("clause", () => {
     this.OR({
       ERR_MSG:
-        "an experiment clause ('on', 'run', 'restarts', 'budget', 'init', 'seed' or 'assign')",
+        "an experiment clause ('on', 'run', 'restarts', 'budget', 'init', 'seed', 'assign' or 'record')",
       DEF: [
         { ALT: () => this.SUBRULE(this.onClause) },
         { ALT: () => this.SUBRULE(this.runClause) },
@@ -453,6 +453,7 @@ export class OptspecParser extends CstParser {
         { ALT: () => this.SUBRULE(this.initClause) },
         { ALT: () => this.SUBRULE(this.seedClause) },
         { ALT: () => this.SUBRULE(this.assignClause) },
+        { ALT: () => this.SUBRULE(this.recordClause) },
       ],
     });
   });
@@ -525,6 +526,13 @@ export class OptspecParser extends CstParser {
     this.CONSUME(K.minimum);
     this.CONSUME(K.within);
     this.SUBRULE(this.expression, { LABEL: "radius" });
+  });
+
+  readonly recordClause = this.RULE("recordClause", () => {
+    this.CONSUME(K.record);
+    this.CONSUME(K.every);
+    this.SUBRULE(this.expression, { LABEL: "every" });
+    this.CONSUME(K.gradients);
   });
 
   // ------------------------------------------------------------------------------------------

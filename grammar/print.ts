@@ -341,6 +341,7 @@ function printClause(clause: ExperimentClause): string {
     })
     .with({ kind: "Seed" }, (c) => `seed ${printExpr(c.value)}`)
     .with({ kind: "Assign" }, (c) => `assign nearest minimum within ${printExpr(c.radius)}`)
+    .with({ kind: "Record" }, (c) => `record every ${printExpr(c.every)} gradients`)
     .exhaustive();
 }
 

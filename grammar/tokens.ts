@@ -17,7 +17,7 @@ const keywordWords = [
   "global", "local", "at", "all", "perturb", "gradient", "model", "when", "ascend", "normalized",
   "descend", "with", "repeat", "until", "hop", "accept", "always", "if", "lower", "metropolis",
   "start", "on", "run", "restarts", "budget", "gradients", "iterations", "init", "uniform",
-  "seed", "assign", "nearest", "minimum", "within", "sum", "and", "or", "not", "as",
+  "seed", "assign", "nearest", "minimum", "within", "sum", "and", "or", "not", "as", "record", "every",
   // hypotheses
   "hypothesis", "adjust", "expect", "observe", "significant", "confidence", "for", "each",
 ] as const;

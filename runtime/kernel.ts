@@ -1,5 +1,5 @@
 // Turning emitted kernel source into a callable, and the buffers a kernel reads and writes.
-import type { PlanExperiment, PlanLandscape } from "./plan.js";
+import { MAX_CURVE_POINTS, type PlanExperiment, type PlanLandscape } from "./plan.js";
 import { initStream, noiseStream, restartKeys, uniform } from "./rng.js";
 
 /** The job a kernel runs: restarts [0, count) of the given buffers. */
@@ -56,10 +56,13 @@ export const CURVE_RESTARTS = 256;
 /** About this many points per loss curve. */
 export const CURVE_POINTS = 50;
 
-/** Where the loss is recorded along a gradient budget: every `stride` gradients, `points` values in all. */
-export function curveLayout(gradients: number | null): { stride: number; points: number } | null {
+/**
+ * Where the loss is recorded along a gradient budget: every `stride` gradients (the declared
+ * one, else about CURVE_POINTS points), `points` values in all.
+ */
+export function curveLayout(gradients: number | null, declaredStride?: number): { stride: number; points: number } | null {
   if (gradients === null) return null;
-  const stride = Math.max(1, Math.ceil(gradients / CURVE_POINTS));
+  const stride = Math.max(declaredStride ?? Math.ceil(gradients / CURVE_POINTS), Math.ceil(gradients / MAX_CURVE_POINTS), 1);
   return { stride, points: Math.floor(gradients / stride) + 1 };
 }
 
@@ -69,7 +72,7 @@ export function prepareCell(experiment: PlanExperiment, landscape: PlanLandscape
   const keys = new Uint32Array(new SharedArrayBuffer(8 * restarts));
   keys.set(restartKeys(experiment.seed, noiseStream(experiment.name, optimizer, landscape.name), 0, restarts));
   const start = startingPoints(experiment, landscape, restarts, shared);
-  const layout = curves ? curveLayout(experiment.budget.gradients) : null;
+  const layout = curves ? curveLayout(experiment.budget.gradients, experiment.curveStride) : null;
   const curveRestarts = Math.min(restarts, CURVE_RESTARTS);
   const curve = layout && { values: shared(curveRestarts * layout.points).fill(NaN), restarts: curveRestarts, ...layout };
   return {

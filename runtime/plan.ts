@@ -17,4 +17,4 @@ export type {
   PlanTest,
   SampleAttribute,
 } from "../compiler/plan.js";
-export { PLAN_FORMAT, PLAN_VERSION } from "../compiler/plan.js";
+export { MAX_CURVE_POINTS, PLAN_FORMAT, PLAN_VERSION } from "../compiler/plan.js";

@@ -10,7 +10,7 @@ import type { OptimizerIR } from "../../lower/ir.js";
 import { lowerLandscape, pointCoordinates, type LandscapeIR } from "../../lower/landscape.js";
 import { lowerOptimizer } from "../../lower/optimizer.js";
 import { loopPassCost } from "../../lower/cost.js";
-import type { PlanInit } from "../../plan.js";
+import { MAX_CURVE_POINTS, type PlanInit } from "../../plan.js";
 import { kindWithArticle } from "../../resolve/symbols.js";
 import type { CheckContext } from "../context.js";
 
@@ -20,6 +20,8 @@ export interface LoweredExperiment {
   readonly restarts: number;
   readonly budget: { readonly gradients: number | null; readonly iterations: number | null };
   readonly radius: number;
+  /** Gradients between two recorded losses of the report's curves, when the spec sets it. */
+  readonly curveStride?: number;
   readonly landscapes: readonly { readonly ir: LandscapeIR; readonly init: PlanInit }[];
   readonly optimizers: readonly OptimizerIR[];
 }
@@ -29,7 +31,7 @@ export const DEFAULT_RADIUS = 0.1;
 
 const required: readonly ExperimentClause["kind"][] = ["On", "Run", "Restarts", "Budget"];
 const clauseWords: Record<ExperimentClause["kind"], string> = {
-  On: "on", Run: "run", Restarts: "restarts", Budget: "budget", Init: "init", Seed: "seed", Assign: "assign",
+  On: "on", Run: "run", Restarts: "restarts", Budget: "budget", Init: "init", Seed: "seed", Assign: "assign", Record: "record",
 };
 
 /** Checks and lowers every experiment; returns those without errors. */
@@ -68,6 +70,16 @@ function checkExperiment(decl: ExperimentDecl, ctx: CheckContext): LoweredExperi
   const assignClause = get("Assign");
   const radius = assignClause ? evaluateChecked(assignClause.radius, scope, ctx.diagnostics, { what: "the assignment radius", valid: (v) => v > 0, code: "BadRadius", explain: "it must be positive" }) : DEFAULT_RADIUS;
 
+  const recordClause = get("Record");
+  const curveStride = recordClause && evaluateChecked(recordClause.every, scope, ctx.diagnostics, { what: "the recording stride", valid: (v) => Number.isInteger(v) && v >= 1, code: "BadHyperparameter", explain: "it must be a positive integer number of gradients" });
+  if (curveStride !== undefined && budgetClause?.unit === "gradients" && amount !== undefined && Math.floor(amount / curveStride) + 1 > MAX_CURVE_POINTS)
+    ctx.diagnostics.push(
+      diagnostic("BadHyperparameter", recordClause!.every.span, `recording every ${curveStride} gradients of ${amount} makes ${Math.floor(amount / curveStride) + 1} points per curve; at most ${MAX_CURVE_POINTS} are kept`, {
+        suggestion: `record every ${Math.ceil(amount / (MAX_CURVE_POINTS - 1))} gradients or more`,
+      }),
+    );
+  if (recordClause && budgetClause && budgetClause.unit !== "gradients")
+    ctx.diagnostics.push(diagnostic("BadHyperparameter", recordClause.span, "loss curves are recorded along a budget in gradients; this experiment counts iterations", { suggestion: "budget it in gradients, or remove 'record'" }));
   const landscapes: { ir: LandscapeIR; init: PlanInit }[] = [];
   const initClause = get("Init");
   for (const target of uniqueTargets(get("On")?.targets ?? [], "landscape", ctx)) {
@@ -105,6 +117,7 @@ function checkExperiment(decl: ExperimentDecl, ctx: CheckContext): LoweredExperi
     restarts: restarts!,
     budget: { gradients: budgetClause!.unit === "gradients" ? amount! : null, iterations: budgetClause!.unit === "iterations" ? amount! : null },
     radius: radius!,
+    ...(curveStride !== undefined ? { curveStride } : {}),
     landscapes,
     optimizers,
   };

@@ -194,3 +194,18 @@ function compilerBundle(): string {
   writeFileSync(bundlePath, bundle.outputFiles[0]!.text);
   return bundlePath;
 }
+
+describe("record every N gradients", () => {
+  it("needs a positive integer, a gradient budget and at most 10000 points", () => {
+    expectDiagnostics(
+      `${STD}experiment A { on Himmelblau run GD restarts 1 budget 100 gradients record every ⟨1⟩0 gradients }
+experiment B { on Himmelblau run GD restarts 1 budget 100 iterations ⟨2⟩record every 5 gradients }
+experiment C { on Himmelblau run GD restarts 1 budget 100000 gradients record every ⟨3⟩1 gradients }`,
+      [
+        { code: "E404", message: "the recording stride is 0; it must be a positive integer number of gradients", at: 1 },
+        { code: "E404", message: "loss curves are recorded along a budget in gradients; this experiment counts iterations", at: 2 },
+        { code: "E404", message: "recording every 1 gradients of 100000 makes 100001 points per curve; at most 10000 are kept", at: 3 },
+      ],
+    );
+  });
+});

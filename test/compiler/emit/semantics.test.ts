@@ -176,3 +176,12 @@ describe("loss curves", () => {
     expect(runCell(compiled, "GD", "Bowl", { restarts: 3 }).curves).toBeNull();
   });
 });
+
+describe("record every N gradients", () => {
+  it("sets the stride of the loss curves", () => {
+    const compiled = compileText(spec("", "GD(lr = 0.1)", "30 gradients", "record every 10 gradients"));
+    expect(compiled.plan.experiments[0]!.curveStride).toBe(10);
+    const out = runCell(compiled, "GD", "Bowl", { start: [[2]] });
+    expect(out.curves![0]!.map((v) => Number(v.toPrecision(12)))).toEqual([0, 10, 20, 30].map((k) => Number(((2 * 0.9 ** k) ** 2 / 2).toPrecision(12))));
+  });
+});
