@@ -6,12 +6,14 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { bindArguments, builtinConstants, builtinFunctions, evaluateChecked, evaluateConstant, type Scope } from "../resolve/constants.js";
 import type { Argument, Expr, Span } from "../../grammar/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
-import { fromAst, gradient, SymbolicError, type Expr as SymExpr, type SymbolEnv } from "../symbolic/index.js";
+import { evaluate, fromAst, gradient, SymbolicError, type Expr as SymExpr, type SymbolEnv } from "../symbolic/index.js";
 
 export interface MinimumIR {
   readonly name: string;
   readonly kind: "global" | "local";
   readonly at: readonly number[];
+  /** f at the minimum (absent in results written before it was recorded). */
+  readonly value?: number;
 }
 
 export interface LandscapeIR {
@@ -104,7 +106,8 @@ export function lowerLandscape(
     if (at) minima.push({ name: m.name.name, kind: m.label, at });
   }
   if (diagnostics.length > before) return undefined;
-  return { name, declaration: decl.name.name, params: Object.fromEntries(params), dims, coordinates, lower, upper, objective, gradient: gradient(objective, dims), minima };
+  const valued = minima.map((m) => ({ ...m, value: evaluate(objective, m.at) }));
+  return { name, declaration: decl.name.name, params: Object.fromEntries(params), dims, coordinates, lower, upper, objective, gradient: gradient(objective, dims), minima: valued };
 }
 
 /** The coordinates of a written point (`(a, b)` or `all(c)`), checked against `dims`. */

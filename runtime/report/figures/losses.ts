@@ -21,7 +21,10 @@ interface CurveRow {
 export function lossesFigure(experiment: ExperimentResult, landscape: Landscape): LossesDraft | null {
   const curves = cellsOf(experiment, landscape).flatMap((c) => (c.curve && c.curve.evals.length > 0 ? [{ optimizer: c.optimizer, curve: c.curve }] : []));
   if (curves.length === 0) return null;
-  const rows = curves.flatMap(({ optimizer, curve }) => curveRows(optimizer, curve));
+  // With the value at the declared global minima known, plot the gap to it, f - f*, on a log
+  // axis: losses that settle near a negative minimum (the six-hump camel) stay readable.
+  const optimum = globalOptimum(landscape);
+  const rows = curves.flatMap(({ optimizer, curve }) => curveRows(optimizer, curve, optimum));
   const values = rows.flatMap((r) => [r.median, r.lower, r.upper]).filter((v): v is number => v !== null);
   const logarithmic = values.length > 0 && values.every((v) => v > 0);
   const optimizers = curves.map((c) => c.optimizer);
@@ -46,7 +49,7 @@ export function lossesFigure(experiment: ExperimentResult, landscape: Landscape)
         {
           mark: { type: "area", opacity: 0.3 },
           encoding: {
-            y: { field: "lower", type: "quantitative", scale: logarithmic ? { type: "log" } : { zero: false }, title: "loss" },
+            y: { field: "lower", type: "quantitative", scale: logarithmic ? { type: "log" } : { zero: false }, title: optimum === undefined ? "loss" : "loss − f*" },
             y2: { field: "upper" },
             color: colour,
           },
@@ -60,14 +63,30 @@ export function lossesFigure(experiment: ExperimentResult, landscape: Landscape)
   const over = sizes.length === 1 ? `the first ${sizes[0]} restarts` : `the first ${sizes[0]} to ${sizes[sizes.length - 1]} restarts`;
   const caption = [
     `Loss against gradient evaluations on ${landscape.name} (experiment ${experiment.name}): per optimizer, the median (line) and interquartile range (band) over ${over}`,
-    logarithmic ? "(logarithmic loss axis)." : "(linear loss axis: some losses are not positive).",
-  ].join(" ");
+    optimum === undefined ? "" : `of the gap to the global minimum's value f* = ${Number(optimum.toPrecision(10))}, floored at ${GAP_FLOOR}`,
+    logarithmic ? "(logarithmic axis)." : "(linear axis: some values are not positive).",
+  ]
+    .filter(Boolean)
+    .join(" ");
   return { spec, caption };
 }
 
-function curveRows(optimizer: string, curve: LossCurve): CurveRow[] {
+/** Gaps to f* below this are drawn at it: a converged run reaches f* up to rounding. */
+const GAP_FLOOR = 1e-16;
+
+/** The smallest value at the landscape's declared global minima, when known. */
+function globalOptimum(landscape: Landscape): number | undefined {
+  const values = landscape.minima.filter((m) => m.kind === "global").map((m) => numberOf(m.value));
+  return values.length > 0 && values.every(Number.isFinite) ? Math.min(...values) : undefined;
+}
+
+function curveRows(optimizer: string, curve: LossCurve, optimum: number | undefined): CurveRow[] {
   // A non-finite loss (a diverged restart in the quartiles) becomes a gap, not a point at infinity.
-  const finiteOrNull = (v: number | undefined) => (Number.isFinite(numberOf(v)) ? numberOf(v) : null);
+  const finiteOrNull = (v: number | undefined) => {
+    const value = numberOf(v);
+    if (!Number.isFinite(value)) return null;
+    return optimum === undefined ? value : Math.max(value - optimum, GAP_FLOOR);
+  };
   return curve.evals.flatMap((e, i) => {
     const evaluations = numberOf(e);
     if (!Number.isFinite(evaluations)) return [];

@@ -367,6 +367,24 @@ describe("renderFigures", () => {
     expect(markGroups(single, "role-mark").filter((g) => classes(g).includes("mark-line"))).toHaveLength(1);
   });
 
+  it("plots the gap to the global minimum's value on a log axis when that value is known", async () => {
+    // Losses that settle at f* = -1: a linear axis without f*, the gap f - f* on a log axis with it.
+    const e = experiment();
+    const negative = (c: ExperimentResult["cells"][number]) =>
+      c.curve ? { ...c, curve: { ...c.curve, median: c.curve.median.map((v, i) => -1 + 2 ** -i), lower: c.curve.lower.map((v, i) => -1 + 2 ** -(i + 1)), upper: c.curve.upper.map((v, i) => -1 + 2 ** -(i - 1)) } } : c;
+    const withOptimum = {
+      ...e,
+      landscapes: e.landscapes.map((l) => ({ ...l, minima: l.minima.map((m) => ({ ...m, value: m.kind === "global" ? -1 : 0.5 })) })),
+      cells: e.cells.map(negative),
+    };
+    const withoutOptimum = { ...e, cells: e.cells.map(negative) };
+    const axisTitle = (svg: string) => /aria-label="Y-axis titled '([^']*)' for a (\w+) scale/.exec(svg)?.slice(1, 3);
+    const gap = figure(await renderFigures(results([withOptimum])), "Exp-A-Wells-loss");
+    expect(axisTitle(gap.svg)).toEqual(["loss − f*", "log"]);
+    expect(gap.caption).toMatch(/f\* = -1/);
+    expect(axisTitle(figure(await renderFigures(results([withoutOptimum])), "Exp-A-Wells-loss").svg)).toEqual(["loss", "linear"]);
+  });
+
   it("renders the same SVG for the same input, also when renders interleave", async () => {
     const first = await renderFigures(results());
     const [second, third] = await Promise.all([renderFigures(results()), renderFigures(results())]);
