@@ -28,13 +28,20 @@ export function describeOutcome(c: CheckResult): string {
     const parts = [`${c.test}: statistic ${formatNumber(c.statistic)}`];
     if (c.df !== null) parts.push(`df ${formatNumber(c.df)}`);
     parts.push(`p ${formatP(c.pValue)}${c.adjustedPValue !== c.pValue ? ` (adjusted ${formatP(c.adjustedPValue)})` : ""}`);
-    if (c.effectSize !== null) parts.push(`${c.effectSizeName} ${formatNumber(c.effectSize)}`);
+    if (c.effectSize !== null) parts.push(describeEffect(c));
     if (c.expected) parts.push(`expected ${c.expected}`);
     return parts.join(", ");
   }
   const side = (s: CheckResult["left"]) => (s ? `${formatNumber(s.value)}${s.lower !== undefined ? ` [${formatNumber(s.lower)}, ${formatNumber(s.upper!)}]` : ""}` : "");
   if (c.kind === "value") return `value ${side(c.left)}`;
   return `left ${side(c.left)} ${c.test} right ${side(c.right)}${c.expected ? `, expected ${c.expected}` : ""}`;
+}
+
+/** The effect size in words; Cliff's delta comes with the Vargha-Delaney A12 = (delta + 1) / 2. */
+export function describeEffect(c: CheckResult): string {
+  if (c.effectSize === null) return "";
+  const main = `${c.effectSizeName ?? "effect size"} ${formatNumber(c.effectSize)}`;
+  return c.effectSizeName === "Cliff's delta" ? `${main} (A12 ${formatNumber((c.effectSize + 1) / 2)})` : main;
 }
 
 export function formatNumber(v: number | null): string {

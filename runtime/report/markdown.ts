@@ -4,7 +4,7 @@
 import { tallyChecks, type CheckResult, type HypothesisResult, type SummaryValue } from "../hypotheses.js";
 import type { ExperimentResult, Results } from "../results.js";
 import type { Figure } from "./figures/index.js";
-import { formatNumber } from "./hypotheses.js";
+import { describeEffect, formatNumber } from "./hypotheses.js";
 
 /** What reproduces the run, as (label, value) pairs in reading order. */
 export function reproducibilityFacts(results: Results): [label: string, value: string][] {
@@ -83,7 +83,7 @@ export function checkRow(c: CheckResult): CheckRow {
     statistic: c.statistic === null ? "" : formatNumber(c.statistic),
     p: formatP(c.pValue),
     pAdjusted: formatP(c.adjustedPValue),
-    effect: c.effectSize === null ? "" : `${c.effectSizeName ?? "effect size"} ${formatNumber(c.effectSize)}`,
+    effect: describeEffect(c),
     interval: interval.trim(),
     expected: c.expected ?? "",
     error: c.error ?? "",

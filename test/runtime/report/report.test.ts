@@ -238,7 +238,7 @@ describe("the HTML report", () => {
       "12.5",
       "0.0123",
       "0.0246",
-      "Cliff&#39;s delta -0.625",
+      "Cliff&#39;s delta -0.625 (A12 0.1875)",
       "",
       "significant at 0.05",
     ]);
@@ -304,7 +304,7 @@ describe("the Markdown report", () => {
   });
 
   it("has each hypothesis check with its verdict and numbers", () => {
-    expect(markdown).toContain("| **PASS** | `expect mannwhitney(E.P on L, E.Q on L) significant at 0.05` | mannwhitney | 12.5 | 0.0123 | 0.0246 | Cliff's delta -0.625 |  | significant at 0.05 |");
+    expect(markdown).toContain("| **PASS** | `expect mannwhitney(E.P on L, E.Q on L) significant at 0.05` | mannwhitney | 12.5 | 0.0123 | 0.0246 | Cliff's delta -0.625 (A12 0.1875) |  | significant at 0.05 |");
     expect(markdown).toContain("| **FAIL** | `expect chisquare(E.P on L, E.Q on L) not significant at 0.05` | chisquare (df 2) | 7.813 | 0.0201 | 0.0402 | Cramer's V 0.4 |  | not significant at 0.05 |");
     expect(markdown).toContain(
       "| **PASS** | `expect share(E.P on L, Else) < share(E.Q on L, Else) with confidence 0.95` | comparison < |  |  |  |  | 0.25 [0.1, 0.4] < 0.5 [0.45, 0.55] | left < right (95% intervals apart) |",
