@@ -66,6 +66,7 @@ export async function buildReportFiles(results: Results, options: ReportOptions 
 /** Writes the report of `results` into `dir` as a whole, replacing an earlier report; returns the folder's absolute path. */
 export async function writeReport(dir: string, results: Results, options: ReportOptions = {}): Promise<string> {
   const target = resolve(dir);
+  recoverLeftovers(target);
   checkReportFolder(target);
   const files = await buildReportFiles(results, options);
   const write = options.writeFile ?? ((path: string, content: string) => writeFileSync(path, content));
@@ -81,6 +82,37 @@ export async function writeReport(dir: string, results: Results, options: Report
     throw new ReportError(`cannot write the report to '${dir}': ${error instanceof Error ? error.message : error}`);
   }
   return target;
+}
+
+/**
+ * Tidies what a killed optc left beside `target`: its half-written `.tmp-<pid>` folders are
+ * removed, and when it died between its two renames (no `target`, an `.old-<pid>-<n>` aside),
+ * the last complete report is put back. Folders of optc processes still running are left alone.
+ */
+export function recoverLeftovers(target: string): void {
+  const parent = dirname(target);
+  if (!existsSync(parent)) return;
+  const prefix = `${basename(target)}.`;
+  const leftover = /^(tmp-(\d+)|old-(\d+)-(\d+))$/;
+  const olds: string[] = [];
+  for (const entry of readdirSync(parent)) {
+    const m = entry.startsWith(prefix) ? leftover.exec(entry.slice(prefix.length)) : null;
+    if (!m || isRunning(Number(m[2] ?? m[3]))) continue;
+    if (m[2] !== undefined) rmSync(join(parent, entry), { recursive: true, force: true });
+    else olds.push(join(parent, entry));
+  }
+  if (olds.length && !existsSync(target)) renameSync(olds.pop()!, target);
+  for (const old of olds) rmSync(old, { recursive: true, force: true });
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Figure } from "../../../runtime/report/figures/index.js";
 import { renderHtmlReport } from "../../../runtime/report/html.js";
 import { formatMarkdownReport } from "../../../runtime/report/markdown.js";
 import { formatStationaryTables } from "../../../runtime/report/table.js";
-import { buildReportFiles, checkReportFolder, ReportError, resultsFromJson, writeReport } from "../../../runtime/report/write-report.js";
+import { buildReportFiles, checkReportFolder, recoverLeftovers, ReportError, resultsFromJson, writeReport } from "../../../runtime/report/write-report.js";
 import { resultsToJson, type CellResult, type Results } from "../../../runtime/results.js";
 import { compileText } from "../../support/run-spec.js";
 
@@ -336,6 +336,21 @@ describe("writing the report folder", () => {
     const bare = join(folder(), "bare");
     await writeReport(bare, { ...RESULTS, hypotheses: undefined }, { renderFigures: async () => [] });
     expect(readdirSync(bare).sort()).toEqual(["index.html", "report.md", "results.json"]);
+  });
+
+  it("tidies what a killed run left: removes its temporary folder and puts back a report it had set aside", () => {
+    // A pid no process has: the leftovers are a dead run's.
+    const dead = 2 ** 22 + 12345;
+    const parent = folder();
+    const dir = join(parent, "t");
+    mkdirSync(`${dir}.tmp-${dead}`);
+    writeFileSync(join(`${dir}.tmp-${dead}`, "index.html"), "half");
+    mkdirSync(`${dir}.old-${dead}-0`);
+    writeFileSync(join(`${dir}.old-${dead}-0`, "report.md"), "complete");
+    mkdirSync(`${dir}.tmp-${process.pid}`); // this process's own: left alone
+    recoverLeftovers(dir);
+    expect(readdirSync(parent).sort()).toEqual(["t", `t.tmp-${process.pid}`]);
+    expect(readFileSync(join(dir, "report.md"), "utf8")).toBe("complete");
   });
 
   it("replaces an earlier report as a whole, leaving no temporary folder", async () => {
