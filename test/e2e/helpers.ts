@@ -161,7 +161,7 @@ export interface JsonExperiment {
   restarts: number;
   budget: { gradients: number | null; iterations: number | null };
   radius: number;
-  landscapes: { name: string; declaration: string; params: Record<string, number>; coordinates: string[]; minima: { name: string; kind: string; at: number[] }[] }[];
+  landscapes: { name: string; declaration: string; params: Record<string, number>; coordinates: string[]; minima: { name: string; kind: string; at: number[]; value?: number }[] }[];
   optimizers: { name: string; declaration: string; params: Record<string, number> }[];
   cells: JsonCell[];
 }
