@@ -1,0 +1,77 @@
+// Loading a wasm kernel (compiler/emit/emit-wasm.ts): assembles the WAT with wabt, links the
+// host's Math for the functions wasm lacks, and wraps `run` as a drop-in for the JS kernel:
+// the job's inputs are copied into the module's memory, the outputs copied back.
+import wabtInit from "wabt";
+import type { Kernel, KernelJob } from "../kernel.js";
+
+interface WasmExports {
+  readonly memory: WebAssembly.Memory;
+  readonly run: (
+    count: number,
+    budget: number,
+    iterations: number,
+    stride: number,
+    points: number,
+    hasCurve: number,
+    keys: number,
+    start: number,
+    end: number,
+    loss: number,
+    evals: number,
+    steps: number,
+    curve: number,
+  ) => void;
+}
+
+let wabtModule: Promise<Awaited<ReturnType<typeof wabtInit>>> | undefined;
+
+/** Assembles WAT text to a wasm binary (wabt, offline; SIMD allowed for later kernels). */
+export async function assembleWat(wat: string, name = "kernel.wat"): Promise<Uint8Array> {
+  wabtModule ??= wabtInit();
+  const wabt = await wabtModule;
+  const module = wabt.parseWat(name, wat, { simd: true, multi_value: true });
+  try {
+    module.validate();
+    return new Uint8Array(module.toBinary({}).buffer);
+  } finally {
+    module.destroy();
+  }
+}
+
+/** Assembles and instantiates `wat` and returns a kernel that runs jobs on it like the JS kernel. */
+export async function loadWasmKernel(wat: string, name = "kernel.wat"): Promise<Kernel> {
+  const binary = await assembleWat(wat, name);
+  const module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
+  const instance = await WebAssembly.instantiate(module, { Math: Math as unknown as WebAssembly.ModuleImports });
+  const exports = instance.exports as unknown as WasmExports;
+  return (job: KernelJob) => runJob(exports, job);
+}
+
+function runJob(wasm: WasmExports, job: KernelJob): void {
+  const count = job.count;
+  const dims = job.start.length;
+  const curveLength = job.curve ? count * job.curvePoints : 0;
+  // Layout: keys (8 bytes a restart), then f64 arrays, each 8-byte aligned.
+  const keys = 0;
+  const start = keys + 8 * count;
+  const end = start + 8 * dims * count;
+  const loss = end + 8 * dims * count;
+  const evals = loss + 8 * count;
+  const steps = evals + 8 * count;
+  const curve = steps + 8 * count;
+  const bytes = curve + 8 * curveLength;
+  const memory = wasm.memory;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  const buffer = memory.buffer;
+  new Uint32Array(buffer, keys, 2 * count).set(job.keys.subarray(0, 2 * count));
+  const f64 = (offset: number, length: number) => new Float64Array(buffer, offset, length);
+  job.start.forEach((column, i) => f64(start + 8 * i * count, count).set(column.subarray(0, count)));
+  // Outputs the kernel may leave untouched (curve points past the end) keep the job's values.
+  if (job.curve) f64(curve, curveLength).set(job.curve.subarray(0, curveLength));
+  wasm.run(count, job.budget, job.iterations, job.curveStride, job.curvePoints, job.curve ? 1 : 0, keys, start, end, loss, evals, steps, curve);
+  job.end.forEach((column, i) => column.set(f64(end + 8 * i * count, count)));
+  job.loss.set(f64(loss, count));
+  job.evals.set(f64(evals, count));
+  job.steps.set(f64(steps, count));
+  if (job.curve) job.curve.set(f64(curve, curveLength));
+}

@@ -1,0 +1,138 @@
+// The wasm backend against the JS kernel (the reference): on the same job, end points,
+// losses, evaluation counts, steps and loss curves must be bit-identical.
+import { describe, expect, it } from "vitest";
+import { checkExperiments, type LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
+import { checkLandscapes } from "../../../compiler/check/rules/landscapes.js";
+import { checkOptimizers } from "../../../compiler/check/rules/optimizers.js";
+import { buildSymbolTable } from "../../../compiler/resolve/symbols.js";
+import { loadSpec } from "../../../compiler/resolve/load.js";
+import { memoryHost } from "../../../compiler/source.js";
+import type { Diagnostic } from "../../../compiler/diagnostics/diagnostic.js";
+import { emitKernel } from "../../../compiler/emit/emit-js.js";
+import { emitWasmKernel } from "../../../compiler/emit/emit-wasm.js";
+import { loadKernel, prepareCell, sliceJob, type KernelJob } from "../../../runtime/kernel.js";
+import { loadWasmKernel } from "../../../runtime/backends/wasm.js";
+import type { PlanExperiment } from "../../../runtime/plan.js";
+import { compileText } from "../../support/run-spec.js";
+
+const PATH = "/virtual/wasm.optspec";
+
+/** The lowered experiment (optimizer and landscape IR) of spec text, and its plan. */
+function lower(text: string): { lowered: LoweredExperiment; plan: PlanExperiment } {
+  const loaded = loadSpec(PATH, memoryHost({ [PATH]: text }));
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const ctx = { files: loaded.files, symbols: buildSymbolTable(loaded.files, diagnostics), diagnostics };
+  checkLandscapes(ctx);
+  checkOptimizers(ctx);
+  const lowered = checkExperiments(ctx).find((e) => e.name === "E")!;
+  return { lowered, plan: compileText(text).plan.experiments.find((e) => e.name === "E")! };
+}
+
+interface Outputs {
+  end: Float64Array[];
+  loss: Float64Array;
+  evals: Float64Array;
+  steps: Float64Array;
+  curve: Float64Array | null;
+}
+
+function snapshot(job: KernelJob): Outputs {
+  return { end: job.end.map((c) => c.slice()), loss: job.loss.slice(), evals: job.evals.slice(), steps: job.steps.slice(), curve: job.curve && job.curve.slice() };
+}
+
+/** Runs the JS and the wasm kernel of a cell on the same fresh job; returns both outputs. */
+async function both(spec: { lowered: LoweredExperiment; plan: PlanExperiment }, optimizer: string, landscape: string, budget?: number) {
+  const experiment: PlanExperiment = budget === undefined ? spec.plan : { ...spec.plan, budget: { ...spec.plan.budget, gradients: budget } };
+  const optimizerIR = spec.lowered.optimizers.find((o) => o.name === optimizer)!;
+  const landscapeIR = spec.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
+  const planned = experiment.landscapes.find((l) => l.name === landscape)!;
+  const run = async (kernel: (job: KernelJob) => void) => {
+    const cell = prepareCell(experiment, planned, optimizer, experiment.restarts);
+    const job = sliceJob(cell, experiment, 0, experiment.restarts);
+    kernel(job);
+    return snapshot(job);
+  };
+  const js = await run(loadKernel(emitKernel(optimizerIR, landscapeIR, "test").source));
+  const wasm = await run(await loadWasmKernel(emitWasmKernel(optimizerIR, landscapeIR).wat));
+  return { js, wasm };
+}
+
+const STD = ["GD", "NiG_GD", "NiM_GD", "SAM", "NiG_BH", "NiM_BH", "NiG_MBH", "NiM_MBH"];
+const LANDSCAPES = ["Himmelblau", "ThreeHumpCamel", "SixHumpCamel", "Rastrigin3"];
+
+const std = (budget: string, run = STD.join(", "), extra = "", on = "Himmelblau, ThreeHumpCamel, SixHumpCamel, Rastrigin(n = 3) as Rastrigin3") =>
+  lower(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on ${on}\n run ${run}\n restarts 32\n budget ${budget}\n seed 11\n}`);
+
+describe("wasm backend", () => {
+  // Small tau so that the basin hoppers hop many times within the budget.
+  const spec = std("300 gradients", [...STD.filter((o) => !o.includes("BH")), ...STD.filter((o) => o.includes("BH")).map((o) => `${o}(tau = 20, rho = 2)`)].join(", "));
+
+  for (const landscape of LANDSCAPES)
+    it(`matches the JS kernel bit for bit on ${landscape} for the standard optimizers`, async () => {
+      for (const optimizer of STD) {
+        const { js, wasm } = await both(spec, optimizer, landscape);
+        expect(wasm, `${optimizer} on ${landscape}`).toEqual(js);
+        expect(js.curve).not.toBeNull();
+      }
+    });
+
+  it("matches on a budget that is not a multiple of any pass or stride", async () => {
+    for (const optimizer of STD)
+      for (const landscape of ["Himmelblau", "Rastrigin3"]) {
+        const { js, wasm } = await both(spec, optimizer, landscape, 257);
+        expect(wasm, `${optimizer} on ${landscape}`).toEqual(js);
+      }
+  });
+
+  it("matches when the learning rate diverges (non-finite end points)", async () => {
+    const diverging = std("200 gradients", "GD(lr = 0.5), SAM(lr = 0.5), NiM_MBH(lr = 0.5, tau = 10)");
+    for (const optimizer of ["GD", "SAM", "NiM_MBH"]) {
+      const { js, wasm } = await both(diverging, optimizer, "Himmelblau");
+      expect(js.end.some((c) => c.some((v) => !Number.isFinite(v)))).toBe(true);
+      expect(wasm, optimizer).toEqual(js);
+    }
+  });
+
+  it("matches on the other noises, update methods, conditions and acceptance rules, in 1 to 5 dimensions", async () => {
+    const extra = `
+landscape Line { vars x in [-3, 3] f = x^4 - 2*x^2 + 0.3*x }
+optimizer Mix(lr = 1e-3) {
+  perturb model sphere(0.01) when evals > 30 and not (gradnorm > 5)
+  perturb gradient gaussian(1) when t < 50 or loss > 100
+  descend lr with momentum(beta = 0.9, nesterov = 1)
+}
+optimizer Noisy(lr = 1e-3) {
+  perturb gradient ball(2)
+  perturb gradient sphere(0.5) when t > 3
+  perturb model gaussian(0.01) when t > 7 and t < 12
+  perturb model ball(0.01) when t == 20
+  descend lr with momentum(beta = 0.5)
+}
+optimizer Maybe(lr = 1e-3) {
+  ascend 0.05 normalized when t > 3 and t < 40
+  descend lr
+}
+optimizer Hopper(lr = 1e-3) {
+  hop {
+    perturb model gaussian(0.3)
+    repeat 10 { ascend 0.01; descend lr with adam(beta1 = 0.9, beta2 = 0.999, eps = 1e-8) } until gradnorm < 1e-3 or loss < 0.5
+    accept metropolis(2)
+  }
+}`;
+    const mixed = std("250 gradients", "Mix, Noisy, Maybe, Hopper", extra, "Line, Himmelblau, Rastrigin(n = 3) as Rastrigin3, Rastrigin(n = 5) as Rastrigin5");
+    for (const optimizer of ["Mix", "Noisy", "Maybe", "Hopper"])
+      for (const landscape of ["Line", "Himmelblau", "Rastrigin3", "Rastrigin5"]) {
+        const { js, wasm } = await both(mixed, optimizer, landscape);
+        expect(wasm, `${optimizer} on ${landscape}`).toEqual(js);
+      }
+  });
+
+  it("matches on a budget in iterations (no gradient budget, no curves)", async () => {
+    const iterations = std("60 iterations", "NiM_GD(tau = 5, eps = 1), SAM, NiM_MBH(tau = 7)");
+    for (const optimizer of ["NiM_GD", "SAM", "NiM_MBH"]) {
+      const { js, wasm } = await both(iterations, optimizer, "SixHumpCamel");
+      expect(js.curve).toBeNull();
+      expect(wasm, optimizer).toEqual(js);
+    }
+  });
+});
