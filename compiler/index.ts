@@ -10,6 +10,7 @@ import type { CheckContext } from "./check/context.js";
 import { Codes } from "./diagnostics/codes.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { emitKernel } from "./emit/emit-js.js";
+import { emitWasmKernel } from "./emit/emit-wasm.js";
 import type { LandscapeIR } from "./lower/landscape.js";
 import { emitStraightLine } from "./symbolic/index.js";
 import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanExperiment } from "./plan.js";
@@ -27,10 +28,14 @@ export interface CompileResult {
   readonly files: readonly LoadedFile[];
 }
 
+export type Backend = "js" | "wasm";
+
 export interface CompileOptions {
   readonly host?: SourceHost;
   /** The spec's text, when it does not come from the host. */
   readonly text?: string;
+  /** Which kernels to emit (default: JavaScript only). */
+  readonly backends?: readonly Backend[];
 }
 
 /** Parses, checks and lowers `specPath`, and emits a kernel per experiment cell. */
@@ -57,19 +62,30 @@ export function compileSpec(specPath: string, options: CompileOptions = {}): Com
     spec: specPath,
     specHash: hashFiles(loaded.files),
     optspecVersion: OPTSPEC_VERSION,
-    experiments: experiments.map((e) => planExperiment(e, kernels)),
+    experiments: experiments.map((e) => planExperiment(e, kernels, options.backends ?? ["js"])),
     hypotheses,
   };
   return { plan, kernels, diagnostics: unique, files: loaded.files };
 }
 
-function planExperiment(e: LoweredExperiment, kernels: Map<string, string>): PlanExperiment {
+function planExperiment(e: LoweredExperiment, kernels: Map<string, string>, backends: readonly Backend[]): PlanExperiment {
   const cells = e.landscapes.flatMap(({ ir: landscape }) =>
     e.optimizers.map((optimizer) => {
-      const file = `${e.name}.${optimizer.name}.${landscape.name}.js`;
+      const base = `${e.name}.${optimizer.name}.${landscape.name}`;
+      // The JS kernel is always emitted: it is the reference, and its analysis fills the plan.
       const kernel = emitKernel(optimizer, landscape, `optspec kernel: experiment ${e.name}, ${optimizer.name} on ${landscape.name}`);
-      kernels.set(file, kernel.source);
-      return { landscape: landscape.name, optimizer: optimizer.name, kernel: file, lockstepPassCost: kernel.lockstepPassCost ?? null, relativeCost: kernel.relativeCost };
+      kernels.set(`${base}.js`, kernel.source);
+      // A kernel the wasm emitter cannot make (thousands of coordinates) simply has none: runs use JS.
+      const wat = backends.includes("wasm") ? wasmKernelText(optimizer, landscape) : undefined;
+      if (wat !== undefined) kernels.set(`${base}.wat`, wat);
+      return {
+        landscape: landscape.name,
+        optimizer: optimizer.name,
+        kernel: `${base}.js`,
+        ...(wat !== undefined ? { wasmKernel: `${base}.wat` } : {}),
+        lockstepPassCost: kernel.lockstepPassCost ?? null,
+        relativeCost: kernel.relativeCost,
+      };
     }),
   );
   return {
@@ -94,6 +110,15 @@ function planExperiment(e: LoweredExperiment, kernels: Map<string, string>): Pla
     optimizers: e.optimizers.map((o) => ({ name: o.name, declaration: o.declaration, params: o.params })),
     cells,
   };
+}
+
+function wasmKernelText(optimizer: Parameters<typeof emitWasmKernel>[0], landscape: LandscapeIR): string | undefined {
+  try {
+    return emitWasmKernel(optimizer, landscape).wat;
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("wasm backend:")) return undefined;
+    throw error;
+  }
 }
 
 /** Points per side of the grid of f that reports draw contours from. */

@@ -64,8 +64,10 @@ export interface PlanOptimizer {
 export interface PlanCell {
   readonly landscape: string;
   readonly optimizer: string;
-  /** File name of the kernel, relative to the plan. */
+  /** File name of the JavaScript kernel, relative to the plan. */
   readonly kernel: string;
+  /** File name of the WebAssembly kernel (WAT text), when it was emitted. */
+  readonly wasmKernel?: string;
   readonly lockstepPassCost: number | null;
   /** Rough time per gradient evaluation relative to lockstep GD (schedules costly cells first). */
   readonly relativeCost: number;

@@ -10,7 +10,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { compileSpec, formatDiagnostic, hasErrors, type CompileResult } from "../compiler/index.js";
+import { compileSpec, formatDiagnostic, hasErrors, type Backend, type CompileResult } from "../compiler/index.js";
 import { SpecNotFoundError } from "../compiler/resolve/load.js";
 import { OPTSPEC_VERSION } from "../compiler/version.js";
 import { format } from "../grammar/index.js";
@@ -41,6 +41,8 @@ usage:
       --restarts N                     override every experiment's restarts
       --seed S                         override every experiment's seed
       --workers K                      worker threads (0 = this thread; default: by amount of work)
+      --backend auto|js|wasm           kernels to run (default auto: WebAssembly where it loads,
+                                       else JavaScript; all give the same bits)
       --report DIR                     write the report (index.html, report.md, figures, results.json,
                                        junit.xml) to DIR (default reports/<spec name>)
       --no-report                      write no report
@@ -152,8 +154,8 @@ function integerFlag(value: string | undefined, flag: string, min: number): numb
 }
 
 /** Compiles and prints diagnostics; returns the result (plan undefined on errors). */
-function compileAndReport(specPath: string, io: Io): CompileResult {
-  const result = compileSpec(specPath);
+function compileAndReport(specPath: string, io: Io, backends: readonly Backend[] = ["js"]): CompileResult {
+  const result = compileSpec(specPath, { backends });
   const texts = new Map(result.files.map((f) => [f.path, f.text]));
   for (const d of result.diagnostics) io.stderr(`${formatDiagnostic(d, (file) => texts.get(file), io.color)}\n\n`);
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
@@ -171,14 +173,16 @@ function commandCheck(args: readonly string[], io: Io): number {
 function commandCompile(args: readonly string[], io: Io): number {
   const { positionals, values } = options(args, { out: { type: "string" } });
   const specPath = onePositional(positionals, "spec file");
-  const result = compileAndReport(specPath, io);
+  // A compiled plan carries both kernels, so `run PLAN --backend` can pick either.
+  const result = compileAndReport(specPath, io, ["js", "wasm"]);
   if (!result.plan) return EXIT.specErrors;
   const out = resolve(values.out ?? join("out", basename(specPath).replace(/\.optspec$/, "")));
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${values.out}' is a file; give a folder (it is created if missing)`);
   mkdirSync(join(out, "kernels"), { recursive: true });
   for (const [file, source] of result.kernels) writeAtomically(join(out, "kernels", file), source);
   writeAtomically(join(out, "plan.json"), `${JSON.stringify(result.plan, null, 2)}\n`);
-  io.stderr(`wrote ${join(out, "plan.json")} and ${result.kernels.size} kernels in ${join(out, "kernels")}\n`);
+  const wat = [...result.kernels.keys()].filter((f) => f.endsWith(".wat")).length;
+  io.stderr(`wrote ${join(out, "plan.json")} and ${result.kernels.size - wat} JavaScript and ${wat} WebAssembly kernels in ${join(out, "kernels")}\n`);
   return EXIT.ok;
 }
 
@@ -193,7 +197,10 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     quiet: { type: "boolean" },
     report: { type: "string" },
     "no-report": { type: "boolean" },
+    backend: { type: "string" },
   });
+  const backend = values.backend ?? "auto";
+  if (backend !== "js" && backend !== "wasm" && backend !== "auto") throw new UsageError(`--backend must be 'js', 'wasm' or 'auto', got '${backend}'`);
   const input = onePositional(positionals, "spec file or plan.json");
   const restarts = integerFlag(values.restarts, "restarts", 1);
   const seed = integerFlag(values.seed, "seed", 0);
@@ -220,7 +227,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
         }
       };
     } else {
-      const result = compileAndReport(input, io);
+      const result = compileAndReport(input, io, backend === "js" ? ["js"] : ["js", "wasm"]);
       if (!result.plan) return EXIT.specErrors;
       plan = result.plan;
       kernelSource = (file) => result.kernels.get(file)!;
@@ -231,7 +238,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     progress.start(plan.experiments.map((e) => ({ name: e.name, cells: e.cells.length })));
     // Loss curves feed the report's figures and saved results only; without either, skip them.
     const curves = reportDir !== undefined || values.json !== undefined;
-    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves });
+    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves, backend, onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
   } finally {
     progress.stop();
     await pool?.close();

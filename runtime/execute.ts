@@ -6,6 +6,7 @@ import { loadKernel, prepareCell, sliceJob, splitForCurves, type CellBuffers } f
 import type { Plan, PlanCell, PlanExperiment, PlanLandscape } from "./plan.js";
 import type { CellResult, ExperimentResult, LossCurve, Results } from "./results.js";
 import { WorkerPool, type PoolTask } from "./workers.js";
+import { assembleWat, instantiateWasmKernel } from "./backends/wasm.js";
 
 export interface RunOptions {
   /** Worker threads; 0 runs in this thread; undefined chooses by the amount of work. */
@@ -18,7 +19,16 @@ export interface RunOptions {
   readonly seed?: number;
   /** Called each time a cell, or a worker's piece of one, finishes. */
   readonly onProgress?: (event: RunProgress) => void;
+  /**
+   * Which kernels run (default "js"): "wasm" needs the plan's `.wat` kernels; "auto" runs wasm
+   * where the plan has it and the runtime can assemble it, JS elsewhere. Results are the same bits.
+   */
+  readonly backend?: Backend;
+  /** Told why `auto` fell back to JavaScript for a cell. */
+  readonly onWarning?: (message: string) => void;
 }
+
+export type Backend = "js" | "wasm" | "auto";
 
 /** An experiment's progress: cells finished of all its cells, trajectory-steps (restarts x budget) finished. */
 export interface RunProgress {
@@ -54,18 +64,24 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
   const plan = withOverrides(original, options);
   const workers = options.pool?.size ?? options.workers ?? defaultWorkers(plan);
   const started = performance.now();
-  const prepared = plan.experiments.map((experiment) => ({
-    experiment,
-    cells: experiment.cells.map((cell) => {
-      const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
-      return { cell, landscape, source: kernelSource(cell.kernel), buffers: prepareCell(experiment, landscape, cell.optimizer, experiment.restarts, options.curves ?? true) };
-    }),
-  }));
+  const backend = options.backend ?? "js";
+  const prepared = await Promise.all(
+    plan.experiments.map(async (experiment) => ({
+      experiment,
+      cells: await Promise.all(
+        experiment.cells.map(async (cell) => {
+          const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
+          const buffers = prepareCell(experiment, landscape, cell.optimizer, experiment.restarts, options.curves ?? true);
+          return { cell, landscape, buffers, ...(await kernelCode(cell, backend, kernelSource, options.onWarning)) };
+        }),
+      ),
+    })),
+  );
   const all = prepared.flatMap((p) => p.cells.map((c) => ({ ...c, experiment: p.experiment })));
   const finished = progressCounter(options.onProgress);
   if (workers <= 0) {
     for (const c of all) {
-      const kernel = loadKernel(c.source, c.cell.kernel);
+      const kernel = c.binary ? instantiateWasmKernel(c.binary) : loadKernel(c.source!, c.cell.kernel);
       for (const [from, count] of splitForCurves(c.buffers, 0, c.experiment.restarts)) kernel(sliceJob(c.buffers, c.experiment, from, count));
       finished(c.experiment, c.cell, c.experiment.restarts);
     }
@@ -82,8 +98,8 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
       const chunk = Math.max(64, Math.ceil(restarts / pieces));
       for (let from = 0; from < restarts; from += chunk)
         tasks.push({
-          source: c.source,
-          file: c.cell.kernel,
+          ...(c.binary ? { binary: c.binary } : { source: c.source! }),
+          file: c.binary ? c.cell.wasmKernel! : c.cell.kernel,
           jobs: splitForCurves(c.buffers, from, Math.min(chunk, restarts - from)).map(([start, count]) => sliceJob(c.buffers, c.experiment, start, count)),
         });
       for (const task of tasks.slice(owner.size)) owner.set(task, c);
@@ -123,7 +139,7 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
     specHash: plan.specHash,
     optspecVersion: plan.optspecVersion,
     seed: seeds.size === 1 ? [...seeds][0]! : null,
-    backend: "js",
+    backend: backendsUsed(all),
     workers,
     node: process.version,
     cpu: cpus()[0]?.model ?? "unknown",
@@ -170,6 +186,25 @@ export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experime
       end: buffers.end.map((c) => Array.from(c)),
     },
   };
+}
+
+/** A cell's kernel for `backend`: JavaScript source, or a wasm binary assembled from its WAT. */
+async function kernelCode(cell: PlanCell, backend: Backend, kernelSource: KernelSource, onWarning?: (message: string) => void): Promise<{ source?: string; binary?: Uint8Array }> {
+  if (backend === "js" || (backend === "auto" && !cell.wasmKernel)) return { source: kernelSource(cell.kernel) };
+  if (!cell.wasmKernel) throw new Error(`the plan has no WebAssembly kernel for ${cell.optimizer} on ${cell.landscape}; compile it with 'optc compile', which writes both`);
+  try {
+    return { binary: await assembleWat(kernelSource(cell.wasmKernel), cell.wasmKernel) };
+  } catch (error) {
+    if (backend === "wasm") throw error;
+    onWarning?.(`the WebAssembly kernel ${cell.wasmKernel} did not load (${error instanceof Error ? error.message : error}); ${cell.optimizer} on ${cell.landscape} runs in JavaScript`);
+    return { source: kernelSource(cell.kernel) };
+  }
+}
+
+/** What ran: "js", "wasm", or "wasm+js" when `auto` used both. */
+function backendsUsed(cells: readonly { binary?: Uint8Array }[]): string {
+  const wasm = cells.filter((c) => c.binary).length;
+  return wasm === 0 ? "js" : wasm === cells.length ? "wasm" : "wasm+js";
 }
 
 /** Median and quartiles of the recorded losses at each checkpoint (a diverged loss counts as +Infinity). */

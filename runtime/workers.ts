@@ -2,21 +2,31 @@
 // depends only on its own key and starting point, so how jobs are split across workers
 // cannot change any number.
 import { Worker } from "node:worker_threads";
+import { WASM_RUN_SOURCE } from "./backends/wasm.js";
 import type { KernelJob } from "./kernel.js";
 
-// Plain JavaScript evaluated in each worker: compile each kernel once, run jobs, report.
+// Plain JavaScript evaluated in each worker: compile each kernel once (JS source, or an
+// assembled wasm binary run through the shared WASM_RUN_SOURCE), run jobs, report.
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
+${WASM_RUN_SOURCE}
 const kernels = new Map();
-parentPort.on("message", ({ id, source, file, jobs }) => {
-  let kernel = kernels.get(source);
+function load(source, binary) {
+  if (binary) {
+    const wasm = new WebAssembly.Instance(new WebAssembly.Module(binary), { Math }).exports;
+    return (job) => runWasmJob(wasm, job);
+  }
+  return new Function(source + "\\nreturn kernel;")();
+}
+parentPort.on("message", ({ id, source, binary, file, jobs }) => {
+  let kernel = kernels.get(file);
   try {
     if (!kernel) {
-      kernel = new Function(source + "\\nreturn kernel;")();
-      kernels.set(source, kernel);
+      kernel = load(source, binary);
+      kernels.set(file, kernel);
     }
   } catch (error) {
-    return parentPort.postMessage({ id, error: "kernel " + file + " is not valid JavaScript (" + (error && error.message) + "); compile the spec again" });
+    return parentPort.postMessage({ id, error: "kernel " + file + " cannot be loaded (" + (error && error.message) + "); compile the spec again" });
   }
   try {
     for (const job of jobs) kernel(job);
@@ -28,7 +38,9 @@ parentPort.on("message", ({ id, source, file, jobs }) => {
 `;
 
 export interface PoolTask {
-  readonly source: string;
+  /** The JavaScript kernel's source, or (wasm backend) its assembled binary. */
+  readonly source?: string;
+  readonly binary?: Uint8Array;
   /** The kernel's file name, for messages. */
   readonly file: string;
   /** Jobs of one kernel, run in order by one worker (so the kernel is compiled once there). */
@@ -68,7 +80,7 @@ export class WorkerPool {
               if (next >= tasks.length) return finish();
               const id = next++;
               const task = tasks[id]!;
-              worker.postMessage({ id, source: task.source, file: task.file, jobs: task.jobs });
+              worker.postMessage({ id, source: task.source, binary: task.binary, file: task.file, jobs: task.jobs });
             };
             worker.on("message", onMessage);
             worker.on("error", finish);

@@ -1,7 +1,7 @@
 // Loading a wasm kernel (compiler/emit/emit-wasm.ts): assembles the WAT with wabt, links the
 // host's Math for the functions wasm lacks, and wraps `run` as a drop-in for the JS kernel:
 // the job's inputs are copied into the module's memory, the outputs copied back.
-import wabtInit from "wabt";
+import type wabtInit from "wabt";
 import type { Kernel, KernelJob } from "../kernel.js";
 
 interface WasmExports {
@@ -27,7 +27,8 @@ let wabtModule: Promise<Awaited<ReturnType<typeof wabtInit>>> | undefined;
 
 /** Assembles WAT text to a wasm binary (wabt, offline; SIMD allowed for later kernels). */
 export async function assembleWat(wat: string, name = "kernel.wat"): Promise<Uint8Array> {
-  wabtModule ??= wabtInit();
+  // wabt is large: it is loaded only when a wasm kernel is assembled.
+  wabtModule ??= import("wabt").then((m) => m.default());
   const wabt = await wabtModule;
   const module = wabt.parseWat(name, wat, { simd: true, multi_value: true });
   try {
@@ -38,16 +39,12 @@ export async function assembleWat(wat: string, name = "kernel.wat"): Promise<Uin
   }
 }
 
-/** Assembles and instantiates `wat` and returns a kernel that runs jobs on it like the JS kernel. */
-export async function loadWasmKernel(wat: string, name = "kernel.wat"): Promise<Kernel> {
-  const binary = await assembleWat(wat, name);
-  const module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
-  const instance = await WebAssembly.instantiate(module, { Math: Math as unknown as WebAssembly.ModuleImports });
-  const exports = instance.exports as unknown as WasmExports;
-  return (job: KernelJob) => runJob(exports, job);
-}
-
-function runJob(wasm: WasmExports, job: KernelJob): void {
+/**
+ * Plain JavaScript of `runWasmJob(exports, job)`, the one definition of how a job enters and
+ * leaves a kernel's memory: the main thread builds it with `new Function`, and worker threads
+ * evaluate the same text.
+ */
+export const WASM_RUN_SOURCE = `function runWasmJob(wasm, job) {
   const count = job.count;
   const dims = job.start.length;
   const curveLength = job.curve ? count * job.curvePoints : 0;
@@ -64,7 +61,7 @@ function runJob(wasm: WasmExports, job: KernelJob): void {
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
   const buffer = memory.buffer;
   new Uint32Array(buffer, keys, 2 * count).set(job.keys.subarray(0, 2 * count));
-  const f64 = (offset: number, length: number) => new Float64Array(buffer, offset, length);
+  const f64 = (offset, length) => new Float64Array(buffer, offset, length);
   job.start.forEach((column, i) => f64(start + 8 * i * count, count).set(column.subarray(0, count)));
   // Outputs the kernel may leave untouched (curve points past the end) keep the job's values.
   if (job.curve) f64(curve, curveLength).set(job.curve.subarray(0, curveLength));
@@ -74,4 +71,19 @@ function runJob(wasm: WasmExports, job: KernelJob): void {
   job.evals.set(f64(evals, count));
   job.steps.set(f64(steps, count));
   if (job.curve) job.curve.set(f64(curve, curveLength));
+}`;
+
+const runWasmJob = new Function(`${WASM_RUN_SOURCE}\nreturn runWasmJob;`)() as (wasm: WasmExports, job: KernelJob) => void;
+
+/** Instantiates an assembled kernel and returns it as a drop-in for the JS kernel. */
+export function instantiateWasmKernel(binary: Uint8Array): Kernel {
+  const module = new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>);
+  const instance = new WebAssembly.Instance(module, { Math: Math as unknown as WebAssembly.ModuleImports });
+  const exports = instance.exports as unknown as WasmExports;
+  return (job: KernelJob) => runWasmJob(exports, job);
+}
+
+/** Assembles and instantiates `wat` and returns a kernel that runs jobs on it like the JS kernel. */
+export async function loadWasmKernel(wat: string, name = "kernel.wat"): Promise<Kernel> {
+  return instantiateWasmKernel(await assembleWat(wat, name));
 }

@@ -50,6 +50,7 @@ describe("bad command lines exit 2 with a message and the usage, never a stack t
     { name: "unknown command", args: ["frobnicate"], message: /unknown command 'frobnicate'/ },
     { name: "unknown flag", args: ["run", PAPER_SPEC, "--no-report", "--bogus"], message: /--bogus/ },
     { name: "unknown flag of compile", args: ["compile", PAPER_SPEC, "--json", "-"], message: /--json/ },
+    { name: "--backend gpu", args: ["run", PAPER_SPEC, "--no-report", "--backend", "gpu"], message: /--backend must be 'js', 'wasm' or 'auto', got 'gpu'/ },
     { name: "--restarts 0", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "0"], message: /--restarts must be an integer of at least 1, got '0'/ },
     { name: "--restarts abc", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "abc"], message: /--restarts must be an integer of at least 1, got 'abc'/ },
     { name: "--restarts 1.5", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "1.5"], message: /--restarts must be an integer/ },
@@ -140,9 +141,9 @@ describe("failures of the files optc reads and writes", () => {
     const dir = temporaryFolder();
     const out = join(dir, "out");
     optcExpect(["compile", tinySpec(dir), "--out", out], 0);
-    const [kernel] = readdirSync(join(out, "kernels"));
+    const [kernel] = readdirSync(join(out, "kernels")).filter((f) => f.endsWith(".js"));
     writeFileSync(join(out, "kernels", kernel!), 'function kernel(job) { throw new Error("boom"); }\n');
-    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--workers", "0"], 3);
+    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--backend", "js", "--workers", "0"], 3);
     expect(run.stderr).toContain("the run failed");
     expect(run.stderr).toContain("boom");
   });
@@ -151,9 +152,9 @@ describe("failures of the files optc reads and writes", () => {
     const dir = temporaryFolder();
     const out = join(dir, "out");
     optcExpect(["compile", tinySpec(dir), "--out", out], 0);
-    const [kernel] = readdirSync(join(out, "kernels"));
+    const [kernel] = readdirSync(join(out, "kernels")).filter((f) => f.endsWith(".js"));
     writeFileSync(join(out, "kernels", kernel!), 'function kernel(job) { throw new Error("boom"); }\n');
-    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--workers", "1"], 3);
+    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--backend", "js", "--workers", "1"], 3);
     expect(run.stderr).toContain("boom");
   });
 
@@ -161,9 +162,9 @@ describe("failures of the files optc reads and writes", () => {
     const dir = temporaryFolder();
     const out = join(dir, "out");
     optcExpect(["compile", tinySpec(dir), "--out", out], 0);
-    const [kernel] = readdirSync(join(out, "kernels"));
+    const [kernel] = readdirSync(join(out, "kernels")).filter((f) => f.endsWith(".js"));
     writeFileSync(join(out, "kernels", kernel!), "this is not javascript {{{\n");
-    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--workers", "0"], 3);
+    const run = optcExpect(["run", join(out, "plan.json"), "--no-report", "--backend", "js", "--workers", "0"], 3);
     expect(run.stderr).toContain(kernel);
   });
 

@@ -24,7 +24,7 @@ function readCompiled(dir: string) {
     format: string;
     version: number;
     spec: string;
-    experiments: { name: string; cells: { landscape: string; optimizer: string; kernel: string }[] }[];
+    experiments: { name: string; cells: { landscape: string; optimizer: string; kernel: string; wasmKernel?: string }[] }[];
   };
   const kernels = new Map(readdirSync(join(dir, "kernels")).map((f) => [f, readFileSync(join(dir, "kernels", f), "utf8")]));
   return { plan, kernels };
@@ -38,7 +38,7 @@ describe("optc compile", () => {
     const run = optcExpect(["compile", PAPER_SPEC, "--out", out], 0);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("plan.json");
-    expect(run.stderr).toContain("24 kernels");
+    expect(run.stderr).toContain("24 JavaScript and 24 WebAssembly kernels");
   });
 
   it("writes plan.json and one readable kernel per cell", () => {
@@ -47,8 +47,9 @@ describe("optc compile", () => {
     expect(plan.spec).toBe(PAPER_SPEC);
     const cells = plan.experiments.flatMap((e) => e.cells);
     expect(cells).toHaveLength(24);
-    expect(kernels.size).toBe(24);
+    expect(kernels.size).toBe(48);
     expect(new Set(cells.map((c) => c.kernel)).size).toBe(24);
+    for (const cell of cells) expect(kernels.get(cell.wasmKernel!), cell.wasmKernel).toMatch(/^\(module|^;;/);
     for (const cell of cells) {
       const source = kernels.get(cell.kernel);
       expect(source, cell.kernel).toBeDefined();
@@ -62,6 +63,14 @@ describe("optc compile", () => {
       expect(source!.split("\n").length, cell.kernel).toBeGreaterThan(10);
     }
     expect(leftoverTemporaryFiles(out)).toEqual([]);
+  });
+
+  it("running plan.json on the WebAssembly backend gives the same results", () => {
+    const args = ["--no-report", "--no-hypotheses", "--restarts", "6", "--json", "-", "--quiet"];
+    const wasm = parseResults(optcExpect(["run", join(out, "plan.json"), "--backend", "wasm", ...args], 0).stdout);
+    const js = parseResults(optcExpect(["run", join(out, "plan.json"), ...args], 0).stdout);
+    expect(wasm.backend).toBe("wasm");
+    expect(wasm.experiments).toEqual(js.experiments);
   });
 
   it("running plan.json gives the same results as running the spec", () => {
@@ -78,7 +87,7 @@ describe("optc compile", () => {
     const spec = writeSpec(cwd, "tiny.optspec", experimentSpec({ on: "Himmelblau", run: "GD, SAM", restarts: 2, gradients: 10, seed: 1 }));
     optcExpect(["compile", spec], 0, { cwd });
     expect(existsSync(join(cwd, "out", "tiny", "plan.json"))).toBe(true);
-    expect(readdirSync(join(cwd, "out", "tiny", "kernels")).sort()).toEqual(["Small.GD.Himmelblau.js", "Small.SAM.Himmelblau.js"]);
+    expect(readdirSync(join(cwd, "out", "tiny", "kernels")).sort()).toEqual(["Small.GD.Himmelblau.js", "Small.GD.Himmelblau.wat", "Small.SAM.Himmelblau.js", "Small.SAM.Himmelblau.wat"]);
     // And the plan runs from another folder (kernels are found next to the plan).
     const results = parseResults(optcExpect(["run", join(cwd, "out", "tiny", "plan.json"), "--no-report", "--json", "-", "--quiet"], 0).stdout);
     expect(results.experiments[0]!.cells).toHaveLength(2);
@@ -96,9 +105,9 @@ describe("optc compile", () => {
     const dir = join(temporaryFolder(), "c");
     const spec = writeSpec(temporaryFolder(), "k.optspec", experimentSpec({ on: "Himmelblau", run: "GD", restarts: 2, gradients: 10, seed: 1 }));
     optcExpect(["compile", spec, "--out", dir], 0);
-    const [kernel] = readdirSync(join(dir, "kernels"));
+    const [kernel] = readdirSync(join(dir, "kernels")).filter((f) => f.endsWith(".js"));
     rmSync(join(dir, "kernels", kernel!));
-    const run = optcExpect(["run", join(dir, "plan.json"), "--no-report"], 3);
+    const run = optcExpect(["run", join(dir, "plan.json"), "--no-report", "--backend", "js"], 3);
     expect(run.stderr).toContain(kernel);
     expect(run.stderr).toContain("optc compile");
   });
@@ -189,7 +198,7 @@ experiment E { on Bowl(a = 3), Himmelblau, Rastrigin(n = 3) run GD, Mom, Met, SA
     const b = readCompiled(join(dir, "b"));
     expect(b.plan.experiments).toEqual(a.plan.experiments);
     expect([...b.kernels.keys()].sort()).toEqual([...a.kernels.keys()].sort());
-    expect(b.kernels.size).toBe(12);
+    expect(b.kernels.size).toBe(24); // 12 cells, a JavaScript and a WebAssembly kernel each
     for (const [file, source] of a.kernels) expect(b.kernels.get(file), file).toBe(source);
   });
 
@@ -245,5 +254,22 @@ experiment E { on Bowl(a = 3), Himmelblau, Rastrigin(n = 3) run GD, Mom, Met, SA
     const after = readFileSync(path, "utf8");
     expect(after).toContain("// keep me: what this landscape is");
     expect(after).toContain("// a bowl");
+  });
+});
+
+describe("the auto backend", () => {
+  it("falls back to JavaScript for a WebAssembly kernel that does not load, and says so", () => {
+    const dir = join(temporaryFolder(), "c");
+    const spec = writeSpec(temporaryFolder(), "k.optspec", experimentSpec({ on: "Himmelblau", run: "GD, SAM", restarts: 5, gradients: 20, seed: 1 }));
+    optcExpect(["compile", spec, "--out", dir], 0);
+    const [wat] = readdirSync(join(dir, "kernels")).filter((f) => f.endsWith(".wat"));
+    writeFileSync(join(dir, "kernels", wat!), "(module (this is not wat))\n");
+    const args = ["--no-report", "--no-hypotheses", "--json", "-", "--quiet"];
+    const auto = optcExpect(["run", join(dir, "plan.json"), ...args], 0);
+    expect(auto.stderr).toContain(`warning: the WebAssembly kernel ${wat} did not load`);
+    const js = optcExpect(["run", join(dir, "plan.json"), "--backend", "js", ...args], 0);
+    expect(parseResults(auto.stdout).backend).toBe("wasm+js");
+    expect(parseResults(auto.stdout).experiments).toEqual(parseResults(js.stdout).experiments);
+    optcExpect(["run", join(dir, "plan.json"), "--backend", "wasm", ...args], 3);
   });
 });

@@ -48,7 +48,8 @@ describe("optc run on the paper spec", () => {
   it("has the documented top-level shape", () => {
     expect(results.spec).toBe(PAPER_SPEC);
     expect(results.seed).toBe(42);
-    expect(results.backend).toBe("js");
+    // The default backend, auto, runs the WebAssembly kernels where they load.
+    expect(results.backend).toBe("wasm");
     expect(typeof results.specHash).toBe("string");
     expect(results.experiments).toHaveLength(1);
     const experiment = results.experiments[0]!;

@@ -23,6 +23,18 @@ describe("runPlan", () => {
   const compiled = compileText(SPEC);
   const source = (file: string) => compiled.kernels.get(file)!;
 
+  it("gives the same bits on the WebAssembly backend, in this thread and on workers", async () => {
+    const both = compileText(SPEC, ["js", "wasm"]);
+    const run = (backend: "js" | "wasm", workers: number) => runPlan(both.plan, (f) => both.kernels.get(f)!, { workers, backend, restarts: 9 });
+    const reference = await run("js", 0);
+    for (const workers of [0, 2]) {
+      const wasm = await run("wasm", workers);
+      expect(wasm.backend).toBe("wasm");
+      expect(JSON.stringify(wasm.experiments)).toBe(JSON.stringify(reference.experiments));
+    }
+    await expect(runPlan(compiled.plan, source, { backend: "wasm" })).rejects.toThrow(/no WebAssembly kernel/);
+  });
+
   it("gives bit-identical results for 0, 1, 2 and 3 worker threads", async () => {
     const strip = (r: Awaited<ReturnType<typeof runPlan>>) => JSON.stringify(r.experiments);
     const reference = strip(await runPlan(compiled.plan, source, { workers: 0 }));

@@ -12,8 +12,8 @@ export interface Compiled {
 const PATH = "/virtual/test.optspec";
 
 /** Compiles `text` (which may import the standard library); throws with the diagnostics on errors. */
-export function compileText(text: string): Compiled {
-  const result = compileSpec(PATH, { host: memoryHost({ [PATH]: text }) });
+export function compileText(text: string, backends: readonly ("js" | "wasm")[] = ["js"]): Compiled {
+  const result = compileSpec(PATH, { host: memoryHost({ [PATH]: text }), backends });
   if (!result.plan) throw new Error(result.diagnostics.map((d) => formatDiagnostic(d, () => text)).join("\n"));
   return { plan: result.plan, kernels: result.kernels };
 }

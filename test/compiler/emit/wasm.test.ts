@@ -61,7 +61,7 @@ const STD = ["GD", "NiG_GD", "NiM_GD", "SAM", "NiG_BH", "NiM_BH", "NiG_MBH", "Ni
 const LANDSCAPES = ["Himmelblau", "ThreeHumpCamel", "SixHumpCamel", "Rastrigin3"];
 
 const std = (budget: string, run = STD.join(", "), extra = "", on = "Himmelblau, ThreeHumpCamel, SixHumpCamel, Rastrigin(n = 3) as Rastrigin3") =>
-  lower(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on ${on}\n run ${run}\n restarts 32\n budget ${budget}\n seed 11\n}`);
+  lower(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on ${on}\n run ${run}\n restarts 33\n budget ${budget}\n seed 11\n}`);
 
 describe("wasm backend", () => {
   // Small tau so that the basin hoppers hop many times within the budget.
@@ -124,6 +124,41 @@ optimizer Hopper(lr = 1e-3) {
       for (const landscape of ["Line", "Himmelblau", "Rastrigin3", "Rastrigin5"]) {
         const { js, wasm } = await both(mixed, optimizer, landscape);
         expect(wasm, `${optimizer} on ${landscape}`).toEqual(js);
+      }
+  });
+
+  it("runs lockstep kernels in f64x2 and the others one trajectory at a time", () => {
+    const wat = (optimizer: string) => emitWasmKernel(spec.lowered.optimizers.find((o) => o.name === optimizer)!, spec.lowered.landscapes.find((l) => l.ir.name === "Himmelblau")!.ir).wat;
+    for (const optimizer of ["GD", "NiG_GD", "SAM"]) expect(wat(optimizer), optimizer).toContain("f64x2");
+    for (const optimizer of ["NiM_GD", "NiM_BH", "NiG_MBH"]) expect(wat(optimizer), optimizer).not.toContain("f64x2");
+  });
+
+  it("matches in lockstep with momentum, Adam, repeats, conditional noise and an unnormalized ascent", async () => {
+    const extra = `
+landscape Line { vars x in [-3, 3] f = x^4 - 2*x^2 + 0.3*x }
+optimizer Heavy(lr = 1e-3) {
+  perturb gradient gaussian(1) when t > 5 and gradnorm < 50
+  descend lr with momentum(beta = 0.9, nesterov = 1)
+}
+optimizer Jumpy(lr = 1e-3) {
+  perturb model sphere(0.01) when t > 20 and evals < 100
+  perturb gradient ball(1)
+  descend lr with adam(beta1 = 0.9, beta2 = 0.999, eps = 1e-8)
+}
+optimizer Twice(lr = 1e-3) {
+  repeat 2 { ascend 0.01; descend lr with momentum(beta = 0.5) }
+}`;
+    const mixed = std("250 gradients", "Heavy, Jumpy, Twice", extra, "Line, Himmelblau, Rastrigin(n = 3) as Rastrigin3, Rastrigin(n = 5) as Rastrigin5");
+    for (const optimizer of ["Heavy", "Jumpy", "Twice"])
+      for (const landscape of ["Line", "Himmelblau", "Rastrigin3", "Rastrigin5"]) {
+        const optimizerIR = mixed.lowered.optimizers.find((o) => o.name === optimizer)!;
+        const landscapeIR = mixed.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
+        expect(emitKernel(optimizerIR, landscapeIR, "test").lockstepPassCost, `${optimizer} runs in lockstep`).toBeDefined();
+        expect(emitWasmKernel(optimizerIR, landscapeIR).wat).toContain("f64x2");
+        for (const budget of [undefined, 7, 101]) {
+          const { js, wasm } = await both(mixed, optimizer, landscape, budget);
+          expect(wasm, `${optimizer} on ${landscape}, budget ${budget}`).toEqual(js);
+        }
       }
   });
 
