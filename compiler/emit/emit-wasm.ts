@@ -6,7 +6,7 @@
 //
 // Lockstep (SIMD): where emit-js runs trajectories in lockstep (every pass costs the same
 // number of gradients, no `start`, no `hop`, no ascent pending at the end of a pass), the
-// module runs them in groups of `LANES` (two f64x2 vectors) for the first `lockPasses`
+// module runs them in groups of `LANES` (f64x2 vectors, several in flight) for the first `lockPasses`
 // passes, then hands each lane's state to the general `$trajectory`, as emit-js does. The
 // gradient, the updates and the ascent are f64x2 arithmetic: IEEE add, sub, mul, div and
 // sqrt are exact per lane, and the operations are those of the scalar code in the same
@@ -57,7 +57,7 @@ const MAX_LOCALS = 40_000;
 const NATIVE: Readonly<Record<string, string>> = { sqrt: "f64.sqrt", abs: "f64.abs" };
 
 /** Trajectories per lockstep group: two f64x2 vectors, as emit-js's four lanes. */
-const LANES = 4;
+const LANES = 8;
 
 type LocalType = "f64" | "i32" | "v128";
 

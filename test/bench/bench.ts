@@ -3,7 +3,8 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { compileSpec } from "../../compiler/index.js";
-import { loadKernel, prepareCell, sliceJob, splitForCurves } from "../../runtime/kernel.js";
+import { loadKernel, prepareCell, sliceJob } from "../../runtime/kernel.js";
+import { loadWasmKernel } from "../../runtime/backends/wasm.js";
 import { runPlan } from "../../runtime/execute.js";
 import type { Plan } from "../../runtime/plan.js";
 
@@ -36,22 +37,26 @@ function handInterleavedGd(start: Float64Array[], end: Float64Array[], budget: n
   }
 }
 
-function kernelThroughput(plan: Plan, kernels: ReadonlyMap<string, string>, budget: number) {
+async function kernelThroughput(plan: Plan, kernels: ReadonlyMap<string, string>, budget: number) {
   const experiment = { ...plan.experiments[0]!, restarts: RESTARTS, budget: { gradients: budget, iterations: null } };
   const landscape = experiment.landscapes.find((l) => l.name === "Himmelblau")!;
-  const rows: { optimizer: string; stepsPerSecond: number }[] = [];
-  for (const cell of experiment.cells.filter((c) => c.landscape === "Himmelblau")) {
-    const kernel = loadKernel(kernels.get(cell.kernel)!);
-    const buffers = prepareCell(experiment, landscape, cell.optimizer, RESTARTS);
+  const rows: { optimizer: string; js: number; wasm: number }[] = [];
+  const throughput = (kernel: (job: ReturnType<typeof sliceJob>) => void, optimizer: string) => {
+    const buffers = prepareCell(experiment, landscape, optimizer, RESTARTS, false);
     const times: number[] = [];
     for (let rep = 0; rep < 3; rep++) {
       const t0 = performance.now();
-      for (const [from, count] of splitForCurves(buffers, 0, RESTARTS)) kernel(sliceJob(buffers, experiment, from, count));
+      kernel(sliceJob(buffers, experiment, 0, RESTARTS));
       times.push((performance.now() - t0) / 1000);
     }
-    rows.push({ optimizer: cell.optimizer, stepsPerSecond: (RESTARTS * budget) / median(times) });
+    return (RESTARTS * budget) / median(times);
+  };
+  for (const cell of experiment.cells.filter((c) => c.landscape === "Himmelblau")) {
+    const js = throughput(loadKernel(kernels.get(cell.kernel)!), cell.optimizer);
+    const wasm = throughput(await loadWasmKernel(kernels.get(cell.wasmKernel!)!), cell.optimizer);
+    rows.push({ optimizer: cell.optimizer, js, wasm });
   }
-  const start = prepareCell(experiment, landscape, "GD", RESTARTS);
+  const start = prepareCell(experiment, landscape, "GD", RESTARTS, false);
   const times: number[] = [];
   for (let rep = 0; rep < 3; rep++) {
     const t0 = performance.now();
@@ -62,16 +67,19 @@ function kernelThroughput(plan: Plan, kernels: ReadonlyMap<string, string>, budg
 }
 
 async function main() {
-  const compiled = compileSpec(SPEC);
+  const compiled = compileSpec(SPEC, { backends: ["js", "wasm"] });
   if (!compiled.plan) throw new Error("the paper spec does not compile");
   const plan = compiled.plan;
   console.log(`optspec bench on ${availableParallelism()} cores, Node ${process.version}\n`);
 
   const budget = 1000;
-  const { rows, hand } = kernelThroughput(plan, compiled.kernels, budget);
+  const { rows, hand } = await kernelThroughput(plan, compiled.kernels, budget);
   console.log(`Kernel throughput on Himmelblau, ${RESTARTS} restarts x ${budget} gradients, one thread (M trajectory-steps/s):`);
-  console.log(`  hand-written GD, 4 trajectories interleaved   ${(hand / 1e6).toFixed(0).padStart(5)}`);
-  for (const r of rows) console.log(`  ${r.optimizer.padEnd(45)}${(r.stepsPerSecond / 1e6).toFixed(0).padStart(5)}${r.optimizer === "GD" ? `   (${((100 * r.stepsPerSecond) / hand).toFixed(0)}% of hand-written)` : ""}`);
+  console.log(`  hand-written GD, 4 trajectories interleaved (JS)   ${(hand / 1e6).toFixed(0).padStart(5)}`);
+  console.log(`  ${"".padEnd(50)}   JS   wasm`);
+  const percent = (v: number) => `${((100 * v) / hand).toFixed(0)}%`;
+  for (const r of rows)
+    console.log(`  ${r.optimizer.padEnd(50)}${(r.js / 1e6).toFixed(0).padStart(5)}  ${(r.wasm / 1e6).toFixed(0).padStart(5)}${r.optimizer === "GD" ? `   (${percent(r.js)} and ${percent(r.wasm)} of hand-written)` : ""}`);
 
   console.log(`\nWorker threads, the whole table in-process (wall s):`);
   const cases = [
@@ -94,7 +102,8 @@ async function main() {
 
   console.log(`\nThe paper's Table 1 end to end (optc run, process start included; s, median of 5):`);
   const variants: [string, string[]][] = [
-    ["--no-report (default workers)", ["--no-report"]],
+    ["--no-report (default: auto backend)", ["--no-report"]],
+    ["--no-report --backend js", ["--no-report", "--backend", "js"]],
     ["--no-report --workers 0", ["--no-report", "--workers", "0"]],
     ["--no-report --workers 2", ["--no-report", "--workers", "2"]],
     ["with the report (figures)", ["--report", "dist/bench-report"]],
