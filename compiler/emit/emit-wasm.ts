@@ -10,10 +10,11 @@
 // passes, then hands each lane's state to the general `$trajectory`, as emit-js does. The
 // gradient, the updates and the ascent are f64x2 arithmetic: IEEE add, sub, mul, div and
 // sqrt are exact per lane, and the operations are those of the scalar code in the same
-// order, so the bits are the same. So is 2-D noise (the angle's series and the rotation;
-// each lane's draws are its own integer code). Imported Math calls go lane by lane; other
-// noise, `if` and Adam steps run as the scalar code on each lane in turn (extract_lane /
-// replace_lane). The draws are the generator of runtime/rng.ts written out inline.
+// order, so the bits are the same. So is 2-D noise: the draws are integer SIMD, four lanes'
+// counters and keys per i32x4 (i32x4.mul wraps as Math.imul), converted to f64x2 exactly as
+// the scalar code converts; the angle's series and the rotation are f64x2. Imported Math
+// calls go lane by lane; other noise, `if` and Adam steps run as the scalar code on each
+// lane in turn (extract_lane / replace_lane). The draws are the generator of runtime/rng.ts written out inline.
 //
 // Module contract: imports `Math.<fn>` (f64 -> f64, pow f64 f64 -> f64); exports `memory`
 // and `run(count, budget, iterations, stride, points, hasCurve, keys, start, end, loss, evals,
@@ -56,8 +57,11 @@ const MAX_LOCALS = 40_000;
 
 const NATIVE: Readonly<Record<string, string>> = { sqrt: "f64.sqrt", abs: "f64.abs" };
 
-/** Trajectories per lockstep group: two f64x2 vectors, as emit-js's four lanes. */
+/** Trajectories per lockstep group: four f64x2 vectors (two i32x4 vectors for the generator). */
 const LANES = 8;
+
+/** Lane scalars of $lockstep held as i32x4 vectors of four lanes: the generator's counter and keys. */
+const QUAD_SCALARS: ReadonlySet<string> = new Set(["c", "k0", "k1"]);
 
 type LocalType = "f64" | "i32" | "v128";
 
@@ -486,9 +490,23 @@ class WasmEmitter {
     return [...d.map((i) => `w${i}`), ...d.map((i) => `g${i}`), ...(this.hasAscent ? d.map((i) => `e${i}`) : []), ...this.slotLocals().filter((n) => !n.startsWith("n"))];
   }
 
-  /** Per-trajectory scalars kept per lane in $lockstep (suffix __L<lane>). */
+  /**
+   * Per-trajectory scalars of $lockstep: f64s kept per lane (suffix __L<lane>); the generator's
+   * counter and keys (QUAD_SCALARS) as i32x4 vectors of four lanes (suffix __Q<L >> 2, lane L % 4),
+   * so that 2-D noise draws four lanes' bits at once.
+   */
   private laneScalars(): [string, LocalType][] {
     return [["t", "f64"], ["ev", "f64"], ["c", "i32"], ["rec", "f64"], ["k0", "i32"], ["k1", "i32"], ...this.slotLocals().filter((n) => n.startsWith("n")).map((n) => [n, "f64"] as [string, LocalType])];
+  }
+
+  /** Lane L's value of the lane scalar `name` in $lockstep. */
+  private laneGet(name: string, L: number): string {
+    return QUAD_SCALARS.has(name) ? `(i32x4.extract_lane ${L % 4} (local.get $${name}__Q${L >> 2}))` : `(local.get $${name}__L${L})`;
+  }
+
+  /** Sets lane L's value of the lane scalar `name` in $lockstep. */
+  private laneSet(name: string, L: number, value: string): string {
+    return QUAD_SCALARS.has(name) ? `(local.set $${name}__Q${L >> 2} (i32x4.replace_lane ${L % 4} (local.get $${name}__Q${L >> 2}) ${value}))` : `(local.set $${name}__L${L} ${value})`;
   }
 
   /** $lockstep(base): trajectories base .. base + LANES - 1 for lockPasses passes, then each in $trajectory. */
@@ -501,11 +519,14 @@ class WasmEmitter {
     const lanes = range(LANES);
     const vectors = range(LANES / 2);
     for (const name of this.vectorState()) for (const j of vectors) this.local(`${name}__V${j}`, "v128");
-    for (const [name, type] of this.laneScalars()) for (const L of lanes) this.local(`${name}__L${L}`, type);
+    for (const [name, type] of this.laneScalars()) {
+      if (QUAD_SCALARS.has(name)) for (const g of range(LANES / 4)) this.local(`${name}__Q${g}`, "v128");
+      else for (const L of lanes) this.local(`${name}__L${L}`, type);
+    }
     const body: string[] = [];
     for (const L of lanes) {
       const key = `(i32.add (global.get $keys) (i32.shl (i32.add (local.get $base) (i32.const ${L})) (i32.const 3)))`;
-      body.push(`(local.set $k0__L${L} (i32.load ${key}))`, `(local.set $k1__L${L} (i32.load offset=4 ${key}))`);
+      body.push(this.laneSet("k0", L, `(i32.load ${key})`), this.laneSet("k1", L, `(i32.load offset=4 ${key})`));
       body.push(`(local.set $rec__L${L} (global.get $firstRecord))`);
     }
     for (const i of d) for (const j of vectors) body.push(`(local.set $w${i}__V${j} (v128.load align=8 ${this.column("start", i, `(i32.add (local.get $base) (i32.const ${2 * j}))`)}))`);
@@ -518,7 +539,7 @@ class WasmEmitter {
     for (const L of lanes) {
       const args = this.stateParams().map(([name]) => {
         if (name === "passes") return `(global.get $lockPasses)`;
-        if (this.laneScalars().some(([n]) => n === name)) return `(local.get $${name}__L${L})`;
+        if (this.laneScalars().some(([n]) => n === name)) return this.laneGet(name, L);
         return `(f64x2.extract_lane ${L % 2} (local.get $${name}__V${L >> 1}))`;
       });
       body.push(`(call $trajectory (i32.add (local.get $base) (i32.const ${L})) ${args.join(" ")})`);
@@ -626,62 +647,73 @@ class WasmEmitter {
       const code = this.step(step, s, { label, inHop: false });
       after = s;
       out.push(`(local.set $r (i32.add (local.get $base) (i32.const ${L})))`);
-      for (const [name] of this.laneScalars()) out.push(`(local.set $${name} (local.get $${name}__L${L}))`);
+      for (const [name] of this.laneScalars()) out.push(`(local.set $${name} ${this.laneGet(name, L)})`);
       for (const name of names) out.push(`(local.set $${name} (f64x2.extract_lane ${l} (local.get $${name}__V${j})))`);
       out.push(`(block $${label}`, ...indent(code, 1), `)`);
       for (const name of names) out.push(`(local.set $${name}__V${j} (f64x2.replace_lane ${l} (local.get $${name}__V${j}) (local.get $${name})))`);
-      for (const [name] of this.laneScalars()) if (name !== "k0" && name !== "k1") out.push(`(local.set $${name}__L${L} (local.get $${name}))`);
+      for (const [name] of this.laneScalars()) if (name !== "k0" && name !== "k1") out.push(this.laneSet(name, L, `(local.get $${name})`));
     }
     Object.assign(state, after);
     return out;
   }
 
   /**
-   * emit-js's 2-D noise on every lane: the draws and the quadrant per lane (each lane's own
-   * counter, angle draw before radius draw), the angle's series and the rotation in f64x2.
+   * emit-js's 2-D noise on every lane. The draws are integer SIMD, four lanes at once (i32x4:
+   * each lane's own counter and keys, angle draw before radius draw, so every lane's stream is
+   * the scalar code's); the quadrant and the 30-bit fraction are i32x4 too; the conversions to
+   * f64 (exact, as f64.convert_i32_s), the angle's series and the rotation are f64x2.
    */
   private vNoise2(family: "ball" | "gaussian" | "sphere", scale: number, target: "w" | "g"): string[] {
     const out: string[] = [];
     const s = f64x2(scale);
-    for (const j of range(LANES / 2)) {
-      const name = (n: string) => this.local(`${n}__V${j}`, "v128");
-      const get = (n: string) => `(local.get $${name(n)})`;
-      const xs: string[] = [];
-      const units: string[] = [];
-      const qc: string[] = [];
-      const qs: string[] = [];
-      for (const l of [0, 1]) {
-        const L = 2 * j + l;
-        const bits = this.local(`bits__L${L}`, "i32");
-        const quadrant = this.local(`quadrant__L${L}`, "i32");
-        const keys = [`k0__L${L}`, `k1__L${L}`, `c__L${L}`] as const;
-        out.push(`(local.set $${bits} ${this.drawBits(...keys)})`);
-        out.push(`(local.set $${quadrant} (i32.shr_u (local.get $${bits}) (i32.const 30)))`);
-        xs.push(`(f64.sub (f64.mul (f64.add (f64.convert_i32_s (i32.and (local.get $${bits}) (i32.const 0x3fffffff))) (f64.const 0.5)) ${f64(1.4629180792671596e-9)}) ${f64(0.7853981633974483)})`);
-        qc.push(quadrantTable("cos", `(local.get $${quadrant})`));
-        qs.push(quadrantTable("sin", `(local.get $${quadrant})`));
+    const one = "(v128.const i32x4 1 1 1 1)";
+    for (const g of range(LANES / 4)) {
+      const quad = (n: string) => this.local(`${n}__Q${g}`, "v128");
+      const getQ = (n: string) => `(local.get $${quad(n)})`;
+      const keys = [`k0__Q${g}`, `k1__Q${g}`, `c__Q${g}`] as const;
+      out.push(`(local.set $${quad("hx")} ${this.drawBits4(...keys)})`);
+      if (family !== "sphere") out.push(`(local.set $${quad("hu")} ${this.drawBits4(...keys)})`);
+      out.push(`(local.set $${quad("quadrant")} (i32x4.shr_u ${getQ("hx")} (i32.const 30)))`);
+      out.push(`(local.set $${quad("fraction")} (v128.and ${getQ("hx")} (v128.const i32x4 0x3fffffff 0x3fffffff 0x3fffffff 0x3fffffff)))`);
+      // QUADRANT_COS / QUADRANT_SIN as quadrantTable, on four lanes.
+      const q = getQ("quadrant");
+      const sign = `(i32x4.sub ${one} (v128.and ${q} (v128.const i32x4 2 2 2 2)))`;
+      out.push(`(local.set $${quad("qci")} (i32x4.mul (v128.and (i32x4.add ${q} ${one}) ${one}) ${sign}))`);
+      out.push(`(local.set $${quad("qsi")} (i32x4.mul (v128.and ${q} ${one}) ${sign}))`);
+      for (const half of [0, 1]) {
+        const j = 2 * g + half;
+        const name = (n: string) => this.local(`${n}__V${j}`, "v128");
+        const get = (n: string) => `(local.get $${name(n)})`;
+        // Lanes 2 half, 2 half + 1 of an i32x4 local as f64x2 (signed, exact).
+        const toF64 = (n: string) => {
+          const v = getQ(n);
+          return half === 0 ? `(f64x2.convert_low_i32x4_s ${v})` : `(f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${v} ${v}))`;
+        };
+        out.push(`(local.set $${name("x")} (f64x2.sub (f64x2.mul (f64x2.add ${toF64("fraction")} ${f64x2(0.5)}) ${f64x2(1.4629180792671596e-9)}) ${f64x2(0.7853981633974483)}))`);
+        out.push(`(local.set $${name("x2")} (f64x2.mul ${get("x")} ${get("x")}))`);
+        const { sinTail, cosTail } = angleSeries(get("x2"), "f64x2", f64x2);
+        out.push(`(local.set $${name("sx")} (f64x2.mul ${get("x")} ${sinTail}))`);
+        out.push(`(local.set $${name("cx")} ${cosTail})`);
+        out.push(`(local.set $${name("c45")} (f64x2.mul (f64x2.sub ${get("cx")} ${get("sx")}) ${f64x2(0.7071067811865476)}))`);
+        out.push(`(local.set $${name("s45")} (f64x2.mul (f64x2.add ${get("sx")} ${get("cx")}) ${f64x2(0.7071067811865476)}))`);
+        out.push(`(local.set $${name("qc")} ${toF64("qci")})`);
+        out.push(`(local.set $${name("qs")} ${toF64("qsi")})`);
+        let radius = s;
         if (family !== "sphere") {
-          const u = this.local(`u__L${L}`);
-          out.push(`(local.set $${u} ${this.unit(...keys)})`);
-          if (family === "gaussian") this.imports.add("log");
-          units.push(family === "ball" ? `(local.get $${u})` : `(call $Math_log (local.get $${u}))`);
+          // A draw in (0, 1): (bits + 2^31 + 0.5) * 2^-32, as `unit`.
+          out.push(`(local.set $${name("u")} (f64x2.mul (f64x2.add ${toF64("hu")} ${f64x2(2147483648.5)}) ${f64x2(2 ** -32)}))`);
+          if (family === "ball") radius = `(f64x2.mul ${s} (f64x2.sqrt ${get("u")}))`;
+          else {
+            this.imports.add("log");
+            const log = (l: number) => `(call $Math_log (f64x2.extract_lane ${l} ${get("u")}))`;
+            radius = `(f64x2.mul ${s} (f64x2.sqrt (f64x2.mul ${f64x2(-2)} ${lanes2(log(0), log(1))})))`;
+          }
         }
+        out.push(`(local.set $${name("radius")} ${radius})`);
+        const apply = (i: number, value: string) => `(local.set $${target}${i}__V${j} (f64x2.add (local.get $${target}${i}__V${j}) ${value}))`;
+        out.push(apply(0, `(f64x2.mul ${get("radius")} (f64x2.sub (f64x2.mul ${get("qc")} ${get("c45")}) (f64x2.mul ${get("qs")} ${get("s45")})))`));
+        out.push(apply(1, `(f64x2.mul ${get("radius")} (f64x2.add (f64x2.mul ${get("qs")} ${get("c45")}) (f64x2.mul ${get("qc")} ${get("s45")})))`));
       }
-      out.push(`(local.set $${name("x")} ${lanes2(xs[0]!, xs[1]!)})`);
-      out.push(`(local.set $${name("x2")} (f64x2.mul ${get("x")} ${get("x")}))`);
-      const { sinTail, cosTail } = angleSeries(get("x2"), "f64x2", f64x2);
-      out.push(`(local.set $${name("sx")} (f64x2.mul ${get("x")} ${sinTail}))`);
-      out.push(`(local.set $${name("cx")} ${cosTail})`);
-      out.push(`(local.set $${name("c45")} (f64x2.mul (f64x2.sub ${get("cx")} ${get("sx")}) ${f64x2(0.7071067811865476)}))`);
-      out.push(`(local.set $${name("s45")} (f64x2.mul (f64x2.add ${get("sx")} ${get("cx")}) ${f64x2(0.7071067811865476)}))`);
-      out.push(`(local.set $${name("qc")} ${lanes2(qc[0]!, qc[1]!)})`);
-      out.push(`(local.set $${name("qs")} ${lanes2(qs[0]!, qs[1]!)})`);
-      const radius =
-        family === "ball" ? `(f64x2.mul ${s} (f64x2.sqrt ${lanes2(units[0]!, units[1]!)}))` : family === "sphere" ? s : `(f64x2.mul ${s} (f64x2.sqrt (f64x2.mul ${f64x2(-2)} ${lanes2(units[0]!, units[1]!)})))`;
-      out.push(`(local.set $${name("radius")} ${radius})`);
-      const apply = (i: number, value: string) => `(local.set $${target}${i}__V${j} (f64x2.add (local.get $${target}${i}__V${j}) ${value}))`;
-      out.push(apply(0, `(f64x2.mul ${get("radius")} (f64x2.sub (f64x2.mul ${get("qc")} ${get("c45")}) (f64x2.mul ${get("qs")} ${get("s45")})))`));
-      out.push(apply(1, `(f64x2.mul ${get("radius")} (f64x2.add (f64x2.mul ${get("qs")} ${get("c45")}) (f64x2.mul ${get("qc")} ${get("s45")})))`));
     }
     return out;
   }
@@ -739,6 +771,26 @@ class WasmEmitter {
       round(16, 0x7feb352d),
       round(15, 0x846ca68b),
       `(i32.xor ${h} (i32.shr_u ${h} (i32.const 16))))`,
+    ].join(" ");
+  }
+
+  /**
+   * drawBits on four lanes at once: bits(k0, k1, c++) per lane of the i32x4 locals c, k0, k1
+   * (i32x4.mul is Math.imul on each lane), as a v128 expression; each lane's counter is bumped.
+   */
+  private drawBits4(k0: string, k1: string, c: string): string {
+    const h = `(local.get $${this.local("hb4", "v128")})`;
+    const round = (shift: number, mul: number) => `(local.set $hb4 (i32x4.mul (v128.xor ${h} (i32x4.shr_u ${h} (i32.const ${shift}))) (v128.const i32x4 ${[mul, mul, mul, mul].map((m) => `0x${m.toString(16)}`).join(" ")})))`;
+    return [
+      `(block (result v128)`,
+      `(local.set $hb4 (v128.xor (local.get $${c}) (local.get $${k0})))`,
+      `(local.set $${c} (i32x4.add (local.get $${c}) (v128.const i32x4 1 1 1 1)))`,
+      round(16, 0x7feb352d),
+      round(15, 0x846ca68b),
+      `(local.set $hb4 (v128.xor (v128.xor ${h} (i32x4.shr_u ${h} (i32.const 16))) (local.get $${k1})))`,
+      round(16, 0x7feb352d),
+      round(15, 0x846ca68b),
+      `(v128.xor ${h} (i32x4.shr_u ${h} (i32.const 16))))`,
     ].join(" ");
   }
 
