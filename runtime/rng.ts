@@ -8,16 +8,26 @@
 // emitted kernel, so the kernels and the runtime draw identical streams.
 
 /**
+ * Wellons' lowbias32 hash: for each (shift, multiplier), h = imul(h ^ (h >>> shift), multiplier);
+ * then h ^= h >>> FINAL_SHIFT. The generator's one definition: the JS and wasm emitters and
+ * `mix32` all write their code from these numbers.
+ */
+export const LOWBIAS32_ROUNDS: readonly (readonly [shift: number, multiplier: number])[] = [
+  [16, 0x7feb352d],
+  [15, 0x846ca68b],
+];
+export const LOWBIAS32_FINAL_SHIFT = 16;
+
+/**
  * JavaScript statements that set the int32 `target` to draw `counter` of stream (k0, k1):
- * the generator's one definition. Kernels inline them (a call per draw costs more than the
- * draw once V8 stops inlining into a large kernel); RNG_SOURCE wraps them in functions.
+ * h = lowbias32(lowbias32(c ^ k0) ^ k1). Kernels inline them (a call per draw costs more than
+ * the draw once V8 stops inlining into a large kernel); RNG_SOURCE wraps them in functions.
  */
 export function drawStatements(target: string, k0: string, k1: string, counter: string): string {
-  return (
-    `${target} = ${counter} ^ ${k0}; ${target} = Math.imul(${target} ^ (${target} >>> 16), 0x7feb352d); ${target} = Math.imul(${target} ^ (${target} >>> 15), 0x846ca68b); ` +
-    `${target} = (${target} ^ (${target} >>> 16)) ^ ${k1}; ${target} = Math.imul(${target} ^ (${target} >>> 16), 0x7feb352d); ${target} = Math.imul(${target} ^ (${target} >>> 15), 0x846ca68b); ` +
-    `${target} ^= ${target} >>> 16;`
-  );
+  const t = target;
+  const rounds = LOWBIAS32_ROUNDS.map(([shift, multiplier]) => `${t} = Math.imul(${t} ^ (${t} >>> ${shift}), 0x${multiplier.toString(16)});`).join(" ");
+  const final = `${t} >>> ${LOWBIAS32_FINAL_SHIFT}`;
+  return `${t} = ${counter} ^ ${k0}; ${rounds} ${t} = (${t} ^ (${final})) ^ ${k1}; ${rounds} ${t} ^= ${final};`;
 }
 
 /** Maps an int32 draw to (0, 1): (h + 2^31 + 0.5) / 2^32. */
@@ -41,9 +51,8 @@ const built = new Function(`${RNG_SOURCE}\nreturn { bits, uniform };`)() as {
 
 /** Wellons' lowbias32 hash, a bijection on int32 (the generator's round, for key derivation). */
 export function mix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return h ^ (h >>> 16);
+  for (const [shift, multiplier] of LOWBIAS32_ROUNDS) h = Math.imul(h ^ (h >>> shift), multiplier);
+  return h ^ (h >>> LOWBIAS32_FINAL_SHIFT);
 }
 
 /** The counter-th draw of the stream with key (k0, k1), as a signed 32-bit integer. */

@@ -15,7 +15,8 @@
 import { drawStatements, RNG_SOURCE, unitExpression } from "../../runtime/rng.js";
 import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
-import { loopPassCost, type Validity } from "../lower/cost.js";
+import { loopPassCost } from "../lower/cost.js";
+import { loopPass, type Ascent, type FlowState } from "./flow.js";
 import { conditionReadsGradient, conditionReadsLoss, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
 
 export const LANES = 4;
@@ -28,12 +29,6 @@ export interface EmittedKernel {
   readonly relativeCost: number;
 }
 
-type Ascent = "none" | "active" | "unknown";
-
-interface FlowState {
-  gradient: Validity;
-  ascent: Ascent;
-}
 
 /** Variable names of one trajectory in the emitted code (suffix "" or "_k" for lane k). */
 class Lane {
@@ -79,7 +74,9 @@ class KernelEmitter {
 
   emit(title: string): EmittedKernel {
     const pass = loopPassCost(this.optimizer.loop);
-    const endsClean = this.loopPass("none", (state) => this.steps(this.optimizer.loop, [new Lane("")], state, "traj", true)).ascent === "none";
+    // The general path's loop pass, made once: its end state also decides whether lockstep can hand over.
+    const generalLoop = loopPass("none", (state) => this.steps(this.optimizer.loop, [new Lane("")], state, "traj", true));
+    const endsClean = generalLoop.ascent === "none";
     const lockstep =
       this.optimizer.start.length === 0 && !this.hasHop && endsClean && pass.exact !== undefined && pass.exact >= 1 ? pass.exact : undefined;
     const d = this.dims;
@@ -101,7 +98,7 @@ class KernelEmitter {
     out.push(`function trajectory(job, r, ${stateParams.join(", ")}, fresh) {`);
     out.push(`  const keys = job.keys, budget = job.budget, iterations = job.iterations;`);
     out.push(`  const curve = job.curve, stride = job.curveStride, points = job.curvePoints;`);
-    out.push(...indent(this.trajectoryBody(), 1));
+    out.push(...indent(this.trajectoryBody(generalLoop.code), 1));
     out.push(`}`);
     out.push(`function kernel(job) {`);
     out.push(`  const count = job.count, budget = job.budget, iterations = job.iterations, keys = job.keys;`);
@@ -134,7 +131,7 @@ class KernelEmitter {
     return names;
   }
 
-  private trajectoryBody(): string[] {
+  private trajectoryBody(loopCode: readonly string[]): string[] {
     const lane = new Lane("");
     const d = range(this.dims);
     const out: string[] = [];
@@ -161,8 +158,7 @@ class KernelEmitter {
     out.push(`  for (;;) {`);
     out.push(`    if (passes >= iterations) break traj;`);
     out.push(`    passes++;`);
-    const pass = this.loopPass("none", (state) => this.steps(this.optimizer.loop, [lane], state, "traj", true));
-    out.push(...indent(pass.code, 2));
+    out.push(...indent(loopCode, 2));
     out.push(`  }`);
     out.push(`}`);
     const endPoint = this.hasHop ? "a" : "w";
@@ -334,7 +330,7 @@ class KernelEmitter {
         if (step.until && lanes.length !== 1) throw new Error("internal: a repeat with a condition cannot run in lockstep");
         const i = `i${this.unique++}`;
         out.push(`for (let ${i} = 0; ${i} < ${step.times}; ${i}++) {`);
-        const { code, ascent } = this.loopPass(state.ascent, (passState) => {
+        const { code, ascent } = loopPass(state.ascent, (passState) => {
           const pass: string[] = [];
           if (step.until) {
             if (conditionReadsGradient(step.until)) pass.push(...this.needGradient(lanes, passState, exitLabel, checked));
@@ -353,7 +349,7 @@ class KernelEmitter {
         if (lanes.length !== 1 || !lane) throw new Error("internal: a hop cannot run in lockstep");
         const label = `hop${this.unique++}`;
         out.push(`${label}: {`);
-        const hop = this.loopPass(state.ascent, (hopState) => this.steps(step.body, lanes, hopState, label, checked));
+        const hop = loopPass(state.ascent, (hopState) => this.steps(step.body, lanes, hopState, label, checked));
         out.push(...indent(hop.code, 1), `}`);
         out.push(...this.lossInto(lane, "const candidate", "w"));
         const take = `${d.map((i) => `${lane.a(i)} = ${lane.w(i)};`).join(" ")} ${lane.acceptedLoss} = candidate;`;
@@ -374,18 +370,6 @@ class KernelEmitter {
     }
   }
 
-  /**
-   * Code for one pass of a loop entered with the gradient stale and the ascent `entry`; when
-   * a pass leaves the ascent otherwise, the next pass cannot know it, so the code is made
-   * again with the ascent tracked at run time.
-   */
-  private loopPass(entry: Ascent, emitPass: (state: FlowState) => string[]): { code: string[]; ascent: Ascent } {
-    const state: FlowState = { gradient: "stale", ascent: entry };
-    const code = emitPass(state);
-    if (state.ascent === entry) return { code, ascent: entry };
-    const again: FlowState = { gradient: "stale", ascent: "unknown" };
-    return { code: emitPass(again), ascent: "unknown" };
-  }
 
   private update(lane: Lane, step: Extract<Step, { op: "descend" }>): string[] {
     const d = range(this.dims);

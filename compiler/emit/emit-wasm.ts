@@ -22,22 +22,17 @@
 // (runtime/kernel.ts), laid out by the loader: keys as 2 x count int32, start and end as
 // `dims` columns of count f64 each, loss, evals and steps as count f64, curve as
 // count x points f64. See runtime/backends/wasm.ts.
-import { drawStatements } from "../../runtime/rng.js";
+import { LOWBIAS32_FINAL_SHIFT, LOWBIAS32_ROUNDS } from "../../runtime/rng.js";
 import { emitStraightLine } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
-import { loopPassCost, type Validity } from "../lower/cost.js";
+import { loopPassCost } from "../lower/cost.js";
+import { loopPass, type Ascent, type FlowState } from "./flow.js";
 import { conditionReadsGradient, conditionReadsLoss, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
 
 export interface EmittedWasmKernel {
   readonly wat: string;
 }
 
-type Ascent = "none" | "active" | "unknown";
-
-interface FlowState {
-  gradient: Validity;
-  ascent: Ascent;
-}
 
 /** Where a budget check leaves to, and whether it is inside a hop (which records the accepted loss). */
 interface Exit {
@@ -96,7 +91,6 @@ class WasmEmitter {
   }
 
   emit(): string {
-    this.checkGenerator();
     const lossFunction = this.lossFunction();
     const { body, endsClean } = this.trajectoryBody();
     const trajectoryLocals = this.locals;
@@ -183,13 +177,6 @@ class WasmEmitter {
     return `(i32.add (global.get $${base}) (i32.shl (i32.add (i32.mul (global.get $count) (i32.const ${i})) ${row}) (i32.const 3)))`;
   }
 
-  /** The draws (drawBits) are runtime/rng.ts's generator, written out: checked against its one definition. */
-  private checkGenerator(): void {
-    // A change there must be made in drawBits too.
-    const expected = "h = c ^ k0; h = Math.imul(h ^ (h >>> 16), 0x7feb352d); h = Math.imul(h ^ (h >>> 15), 0x846ca68b); h = (h ^ (h >>> 16)) ^ k1; h = Math.imul(h ^ (h >>> 16), 0x7feb352d); h = Math.imul(h ^ (h >>> 15), 0x846ca68b); h ^= h >>> 16;";
-    if (drawStatements("h", "k0", "k1", "c") !== expected) throw new Error("wasm backend: runtime/rng.ts changed; update the wasm generator");
-  }
-
   /** $lossAt(w0, ..): f at a point, from the same straight-line code as the JS kernel's. */
   private lossFunction(): string[] {
     const d = range(this.dims);
@@ -265,7 +252,7 @@ class WasmEmitter {
     out.push(`  (loop $pass`);
     out.push(`    (br_if $traj (f64.ge (local.get $passes) (global.get $iterations)))`);
     out.push(`    (local.set $passes (f64.add (local.get $passes) (f64.const 1)))`);
-    const pass = this.loopPass("none", (state) => this.steps(this.optimizer.loop, state, traj));
+    const pass = loopPass("none", (state) => this.steps(this.optimizer.loop, state, traj));
     out.push(...indent(pass.code, 2));
     out.push(`    (br $pass))`);
     out.push(`)`);
@@ -398,7 +385,7 @@ class WasmEmitter {
         out.push(`(local.set $${i} (f64.const 0))`);
         out.push(`(block $repeat${id} (loop $pass${id}`);
         out.push(`  (br_if $repeat${id} (i32.eqz (f64.lt (local.get $${i}) ${f64(step.times)})))`);
-        const { code, ascent } = this.loopPass(state.ascent, (passState) => {
+        const { code, ascent } = loopPass(state.ascent, (passState) => {
           const pass: string[] = [];
           if (step.until) {
             if (conditionReadsGradient(step.until)) pass.push(...this.needGradient(passState, exit));
@@ -417,7 +404,7 @@ class WasmEmitter {
       case "hop": {
         const label = `hop${this.unique++}`;
         out.push(`(block $${label}`);
-        const hop = this.loopPass(state.ascent, (hopState) => this.steps(step.body, hopState, { label, inHop: true }));
+        const hop = loopPass(state.ascent, (hopState) => this.steps(step.body, hopState, { label, inHop: true }));
         out.push(...indent(hop.code, 1), `)`);
         out.push(`(local.set $candidate ${this.lossCall("w")})`);
         const take = [...d.map((i) => `(local.set $a${i} (local.get $w${i}))`), `(local.set $fa (local.get $candidate))`].join(" ");
@@ -439,13 +426,6 @@ class WasmEmitter {
     }
   }
 
-  private loopPass(entry: Ascent, emitPass: (state: FlowState) => string[]): { code: string[]; ascent: Ascent } {
-    const state: FlowState = { gradient: "stale", ascent: entry };
-    const code = emitPass(state);
-    if (state.ascent === entry) return { code, ascent: entry };
-    const again: FlowState = { gradient: "stale", ascent: "unknown" };
-    return { code: emitPass(again), ascent: "unknown" };
-  }
 
   private update(step: Extract<Step, { op: "descend" }>): string[] {
     const d = range(this.dims);
@@ -618,7 +598,7 @@ class WasmEmitter {
         out.push(`(local.set $${i} (f64.const 0))`);
         out.push(`(block $repeat${id} (loop $pass${id}`);
         out.push(`  (br_if $repeat${id} (i32.eqz (f64.lt (local.get $${i}) ${f64(step.times)})))`);
-        const { code, ascent } = this.loopPass(state.ascent, (passState) => this.vsteps(step.body, passState));
+        const { code, ascent } = loopPass(state.ascent, (passState) => this.vsteps(step.body, passState));
         out.push(...indent(code, 1));
         out.push(`  (local.set $${i} (f64.add (local.get $${i}) (f64.const 1)))`);
         out.push(`  (br $pass${id})))`);
@@ -756,22 +736,7 @@ class WasmEmitter {
 
   /** bits(k0, k1, c++) as an i32 expression (the counter is bumped as a side effect, in order). */
   private drawBits(k0 = "k0", k1 = "k1", c = "c"): string {
-    // Inline, as the JS kernel's draws: the generator's statements on a local, in a block
-    // whose value is the result. c++: the old counter goes to the generator, the local keeps
-    // the new one.
-    const h = `(local.get $${this.local("hb", "i32")})`;
-    const round = (shift: number, mul: number) => `(local.set $hb (i32.mul (i32.xor ${h} (i32.shr_u ${h} (i32.const ${shift}))) (i32.const ${mul | 0})))`;
-    return [
-      `(block (result i32)`,
-      `(local.set $hb (i32.xor (local.get $${c}) (local.get $${k0})))`,
-      `(local.set $${c} (i32.add (local.get $${c}) (i32.const 1)))`,
-      round(16, 0x7feb352d),
-      round(15, 0x846ca68b),
-      `(local.set $hb (i32.xor (i32.xor ${h} (i32.shr_u ${h} (i32.const 16))) (local.get $${k1})))`,
-      round(16, 0x7feb352d),
-      round(15, 0x846ca68b),
-      `(i32.xor ${h} (i32.shr_u ${h} (i32.const 16))))`,
-    ].join(" ");
+    return this.lowbias32Draw("hb", "i32", k0, k1, c);
   }
 
   /**
@@ -779,18 +744,32 @@ class WasmEmitter {
    * (i32x4.mul is Math.imul on each lane), as a v128 expression; each lane's counter is bumped.
    */
   private drawBits4(k0: string, k1: string, c: string): string {
-    const h = `(local.get $${this.local("hb4", "v128")})`;
-    const round = (shift: number, mul: number) => `(local.set $hb4 (i32x4.mul (v128.xor ${h} (i32x4.shr_u ${h} (i32.const ${shift}))) (v128.const i32x4 ${[mul, mul, mul, mul].map((m) => `0x${m.toString(16)}`).join(" ")})))`;
+    return this.lowbias32Draw("hb4", "v128", k0, k1, c);
+  }
+
+  /**
+   * The generator of runtime/rng.ts (drawStatements), written out on a scratch local `name`,
+   * in a block whose value is the result: h = lowbias32(lowbias32(c ^ k0) ^ k1), c++ (the old
+   * counter goes to the generator, the local keeps the new one). i32 for one lane, v128 (i32x4)
+   * for four; the rounds' numbers come from runtime/rng.ts.
+   */
+  private lowbias32Draw(name: string, type: "i32" | "v128", k0: string, k1: string, c: string): string {
+    const simd = type === "v128";
+    const xor = simd ? "v128.xor" : "i32.xor";
+    const shr = simd ? "i32x4.shr_u" : "i32.shr_u";
+    const splat = (v: number) => (simd ? `(v128.const i32x4 ${[v, v, v, v].map((x) => `0x${(x >>> 0).toString(16)}`).join(" ")})` : `(i32.const ${v | 0})`);
+    const h = `(local.get $${this.local(name, type)})`;
+    const set = (value: string) => `(local.set $${name} ${value})`;
+    const shifted = (shift: number) => `(${xor} ${h} (${shr} ${h} (i32.const ${shift})))`;
+    const rounds = LOWBIAS32_ROUNDS.map(([shift, multiplier]) => set(`(${simd ? "i32x4.mul" : "i32.mul"} ${shifted(shift)} ${splat(multiplier)})`));
     return [
-      `(block (result v128)`,
-      `(local.set $hb4 (v128.xor (local.get $${c}) (local.get $${k0})))`,
-      `(local.set $${c} (i32x4.add (local.get $${c}) (v128.const i32x4 1 1 1 1)))`,
-      round(16, 0x7feb352d),
-      round(15, 0x846ca68b),
-      `(local.set $hb4 (v128.xor (v128.xor ${h} (i32x4.shr_u ${h} (i32.const 16))) (local.get $${k1})))`,
-      round(16, 0x7feb352d),
-      round(15, 0x846ca68b),
-      `(v128.xor ${h} (i32x4.shr_u ${h} (i32.const 16))))`,
+      `(block (result ${type})`,
+      set(`(${xor} (local.get $${c}) (local.get $${k0}))`),
+      `(local.set $${c} (${simd ? "i32x4.add" : "i32.add"} (local.get $${c}) ${splat(1)}))`,
+      ...rounds,
+      set(`(${xor} ${shifted(LOWBIAS32_FINAL_SHIFT)} (local.get $${k1}))`),
+      ...rounds,
+      `${shifted(LOWBIAS32_FINAL_SHIFT)})`,
     ].join(" ");
   }
 
