@@ -2,6 +2,8 @@
 import { createHash } from "node:crypto";
 import { checkExperiments, type LoweredExperiment } from "./check/rules/experiments.js";
 import { checkHypotheses } from "./check/rules/hypotheses.js";
+import { checkTaskExperiments } from "./check/rules/task-experiments.js";
+import { checkTasks } from "./check/rules/tasks.js";
 import { checkLandscapes } from "./check/rules/landscapes.js";
 import { checkOptimizers } from "./check/rules/optimizers.js";
 import { checkReservedNames } from "./check/rules/reserved-names.js";
@@ -51,7 +53,8 @@ export function compileSpec(specPath: string, options: CompileOptions = {}): Com
   // Only the spec's own experiments run: an imported file lends its declarations, not its runs.
   const rootNames = new Set(symbols.rootDeclarations.filter((d) => d.kind === "Experiment").map((d) => d.name.name));
   const experiments = checkExperiments(ctx).filter((e) => rootNames.has(e.name));
-  const hypotheses = checkHypotheses(ctx, experiments);
+  const taskExperiments = checkTaskExperiments(ctx, checkTasks(ctx)).filter((e) => rootNames.has(e.name));
+  const hypotheses = checkHypotheses(ctx, experiments, taskExperiments);
   checkUnused(ctx);
   const unique = deduplicate(withoutFollowOns(diagnostics, loaded.files));
   if (hasErrors(unique)) return { kernels: new Map(), diagnostics: unique, files: loaded.files };
@@ -63,6 +66,7 @@ export function compileSpec(specPath: string, options: CompileOptions = {}): Com
     specHash: hashFiles(loaded.files),
     optspecVersion: OPTSPEC_VERSION,
     experiments: experiments.map((e) => planExperiment(e, kernels, options.backends ?? ["js"])),
+    ...(taskExperiments.length > 0 ? { taskExperiments } : {}),
     hypotheses,
   };
   return { plan, kernels, diagnostics: unique, files: loaded.files };

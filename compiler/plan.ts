@@ -2,6 +2,7 @@
 // runtime/ imports only these types (and never grammar/); kernels travel beside the plan
 // as JavaScript files named by `PlanCell.kernel`.
 import type { MinimumIR } from "./lower/landscape.js";
+import type { PlanTaskExperiment } from "./plan-tasks.js";
 
 export const PLAN_FORMAT = "optspec-plan";
 
@@ -18,6 +19,8 @@ export interface Plan {
   readonly specHash: string;
   readonly optspecVersion: string;
   readonly experiments: readonly PlanExperiment[];
+  /** Experiments that train models on tasks (absent when the spec has none). */
+  readonly taskExperiments?: readonly PlanTaskExperiment[];
   /** Statistical claims about the experiments' populations, with every loop expanded. */
   readonly hypotheses: readonly PlanHypothesis[];
 }
@@ -85,11 +88,17 @@ export interface PlanPopulation {
   readonly landscape: string;
 }
 
-/** One number per restart: the final loss, the distance to the nearest declared minimum, or the gradients spent. */
-export type SampleAttribute = "f" | "distance" | "evals";
+/**
+ * One number per restart: the final loss, the distance to the nearest declared minimum, or
+ * the gradients spent; on a task, one number per snapshot of a population: its training loss,
+ * test metric, step or gradients spent.
+ */
+export type SampleAttribute = "f" | "distance" | "evals" | "loss" | "metric" | "step";
 
 export interface PlanSample extends PlanPopulation {
   readonly attribute: SampleAttribute;
+  /** On a task: the experiment's population (`SetA`) the snapshots come from. */
+  readonly population?: string;
 }
 
 export type Alternative = "two-sided" | "less" | "greater";

@@ -199,6 +199,57 @@ export interface LandscapeDecl {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tasks: a data set, a model, a loss, a metric and a batch size, as `name value` settings
+
+/** `"text"`: a path or a field name. */
+export interface StringValue {
+  readonly kind: "String";
+  readonly value: string;
+  readonly span: Span;
+}
+
+/** `[256, 128]`: a list of numbers (hidden layer widths). */
+export interface ListValue {
+  readonly kind: "List";
+  readonly items: readonly Expr[];
+  readonly span: Span;
+}
+
+/** A word with optional arguments: `accuracy`, `mnist(train = 8000, test = 2000)`, `cifar10("data")`. */
+export interface TaskCall {
+  readonly kind: "TaskCall";
+  readonly callee: Identifier;
+  /** undefined when written without parentheses. */
+  readonly args?: readonly TaskArgument[];
+  readonly span: Span;
+}
+
+export type TaskValue = StringValue | ListValue | TaskCall | Expr;
+
+/** `name = value` or a positional value inside a TaskCall. */
+export interface TaskArgument {
+  readonly kind: "TaskArgument";
+  readonly name?: Identifier;
+  readonly value: TaskValue;
+  readonly span: Span;
+}
+
+/** `data mnist(...)`, `model mlp(hidden = [256])`, `loss cross_entropy`, `metric accuracy`, `batch 128`. */
+export interface TaskSetting {
+  readonly kind: "TaskSetting";
+  readonly name: Identifier;
+  readonly value: TaskValue;
+  readonly span: Span;
+}
+
+export interface TaskDecl {
+  readonly kind: "Task";
+  readonly name: Identifier;
+  readonly settings: readonly TaskSetting[];
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Optimizers and procedures
 
 export type PerturbTarget = "gradient" | "model";
@@ -330,7 +381,7 @@ export interface RestartsClause {
   readonly span: Span;
 }
 
-export type BudgetUnit = "gradients" | "iterations";
+export type BudgetUnit = "gradients" | "iterations" | "epochs";
 
 export interface BudgetClause {
   readonly kind: "Budget";
@@ -369,7 +420,42 @@ export interface RecordClause {
   readonly span: Span;
 }
 
+/** `trajectories N`: training runs per optimizer on a task (the tasks' `restarts`). */
+export interface TrajectoriesClause {
+  readonly kind: "Trajectories";
+  readonly count: Expr;
+  readonly span: Span;
+}
+
+/** `snapshot every N steps|epochs|gradients`: when a task's model is measured. */
+export interface SnapshotClause {
+  readonly kind: "Snapshot";
+  readonly every: Expr;
+  /** As written (`step`, `steps`, `epoch`, `epochs`, `gradients`, `iterations`); the checker reads it. */
+  readonly unit: Identifier;
+  readonly span: Span;
+}
+
+/** `by loss`, `per trajectory`: a word and its value after a population's selector. */
+export interface PopulationModifier {
+  readonly word: Identifier;
+  readonly value: Identifier;
+}
+
+/** `population SetA = lowest 10 by loss per trajectory` (selector lowest|highest|last|all). */
+export interface PopulationClause {
+  readonly kind: "PopulationRule";
+  readonly name: Identifier;
+  readonly selector: Identifier;
+  readonly count?: Expr;
+  readonly modifiers: readonly PopulationModifier[];
+  readonly span: Span;
+}
+
 export type ExperimentClause =
+  | TrajectoriesClause
+  | SnapshotClause
+  | PopulationClause
   | RecordClause
   | OnClause
   | RunClause
@@ -400,7 +486,20 @@ export interface PopulationRef {
   readonly experiment: Identifier;
   readonly optimizer: Identifier;
   readonly landscape: Identifier;
+  /** On a task: `E.O on T.SetA.metric` names the experiment's population `SetA`. */
+  readonly population?: Identifier;
   readonly attribute?: Identifier;
+  readonly span: Span;
+}
+
+/**
+ * `SetA.metric` inside `for each optimizer in E`: population SetA of the loop's optimizer on
+ * E's task (E must train on one task).
+ */
+export interface SetRef {
+  readonly kind: "SetRef";
+  readonly population: Identifier;
+  readonly attribute: Identifier;
   readonly span: Span;
 }
 
@@ -419,7 +518,7 @@ export interface StatName {
   readonly span: Span;
 }
 
-export type StatArgument = PopulationRef | StatOption | StatName | StatCall | NumberLiteral;
+export type StatArgument = PopulationRef | SetRef | StatOption | StatName | StatCall | NumberLiteral;
 
 /**
  * `mannwhitney(A.f, B.f, alternative = less)`, `chisquare(A, B)`, `chisquare(A, uniform(GM1, GM2))`,
@@ -511,6 +610,7 @@ export interface ImportDecl {
 export type Declaration =
   | ImportDecl
   | LandscapeDecl
+  | TaskDecl
   | OptimizerDecl
   | OptimizerAlias
   | ProcedureDecl
@@ -541,6 +641,12 @@ export type Node =
   | Distribution
   | Acceptance
   | PopulationRef
+  | SetRef
+  | TaskSetting
+  | TaskArgument
+  | StringValue
+  | ListValue
+  | TaskCall
   | StatOption
   | StatName
   | StatCall

@@ -37,8 +37,15 @@ import type {
   OptimizerDecl,
   Parameter,
   Point,
+  PopulationClause,
+  PopulationModifier,
   PopulationRef,
   Position,
+  SetRef,
+  TaskArgument,
+  TaskDecl,
+  TaskSetting,
+  TaskValue,
   ProcedureDecl,
   Significance,
   Span,
@@ -350,6 +357,58 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
     return { kind: "Procedure", name, params: this.params(ctx), body: this.visit(block) as Statement[], span };
   }
 
+  taskDeclaration(ctx: Ctx, location?: CstNodeLocation): TaskDecl | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const span = this.spanOf(location);
+    if (!name || !span) return undefined;
+    const settings = childNodes(ctx, "settings")
+      .map((node) => this.visit(node) as TaskSetting | undefined)
+      .filter((setting) => setting !== undefined);
+    return { kind: "Task", name, settings, span };
+  }
+
+  taskSetting(ctx: Ctx, location?: CstNodeLocation): TaskSetting | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const valueNode = childNode(ctx, "value");
+    const value = valueNode ? (this.visit(valueNode) as TaskValue | undefined) : undefined;
+    const span = this.spanOf(location);
+    return name && value && span ? { kind: "TaskSetting", name, value, span } : undefined;
+  }
+
+  taskValue(ctx: Ctx, location?: CstNodeLocation): TaskValue | undefined {
+    const span = this.spanOf(location);
+    if (!span) return undefined;
+    const string = realToken(ctx, "string");
+    if (string) return { kind: "String", value: stringValue(string), span };
+    const word = this.identifier(realToken(ctx, "word"));
+    if (word) {
+      if (!hasToken(ctx, "LParen")) return { kind: "TaskCall", callee: word, span };
+      if (!hasToken(ctx, "RParen")) return undefined;
+      const args = childNodes(ctx, "args")
+        .map((node) => this.visit(node) as TaskArgument | undefined)
+        .filter((argument) => argument !== undefined);
+      return { kind: "TaskCall", callee: word, args, span };
+    }
+    const list = childNode(ctx, "list");
+    if (list) return this.visit(list) as TaskValue | undefined;
+    return this.expr(childNode(ctx, "number"));
+  }
+
+  taskList(ctx: Ctx, location?: CstNodeLocation): TaskValue | undefined {
+    const span = this.spanOf(location);
+    if (!span || !hasToken(ctx, "RBracket")) return undefined;
+    return { kind: "List", items: this.exprs(childNodes(ctx, "items")), span };
+  }
+
+  taskArgument(ctx: Ctx, location?: CstNodeLocation): TaskArgument | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const valueNode = childNode(ctx, "value");
+    const value = valueNode ? (this.visit(valueNode) as TaskValue | undefined) : undefined;
+    const span = this.spanOf(location);
+    if (!value || !span || (hasToken(ctx, "Equals") && !name)) return undefined;
+    return { kind: "TaskArgument", ...(name ? { name } : {}), value, span };
+  }
+
   experimentDeclaration(ctx: Ctx, location?: CstNodeLocation): ExperimentDecl | undefined {
     const name = this.identifier(realToken(ctx, "name"));
     const span = this.spanOf(location);
@@ -515,7 +574,7 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
     const amount = this.expr(childNode(ctx, "amount"));
     const unit = realToken(ctx, "unit")?.image;
     const span = this.spanOf(location);
-    if (!amount || (unit !== "gradients" && unit !== "iterations") || !span) return undefined;
+    if (!amount || (unit !== "gradients" && unit !== "iterations" && unit !== "epochs") || !span) return undefined;
     return { kind: "Budget", amount, unit, span };
   }
 
@@ -544,6 +603,38 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
     const every = this.expr(childNode(ctx, "every"));
     const span = this.spanOf(location);
     return every && span && hasToken(ctx, "Keyword_gradients") ? { kind: "Record", every, span } : undefined;
+  }
+
+  trajectoriesClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
+    const count = this.expr(childNode(ctx, "count"));
+    const span = this.spanOf(location);
+    return count && span ? { kind: "Trajectories", count, span } : undefined;
+  }
+
+  snapshotClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
+    const every = this.expr(childNode(ctx, "every"));
+    const unit = this.identifier(realToken(ctx, "unit"));
+    const span = this.spanOf(location);
+    return every && unit && span ? { kind: "Snapshot", every, unit, span } : undefined;
+  }
+
+  populationClause(ctx: Ctx, location?: CstNodeLocation): PopulationClause | undefined {
+    const name = this.identifier(realToken(ctx, "name"));
+    const selector = this.identifier(realToken(ctx, "selector"));
+    const span = this.spanOf(location);
+    if (!name || !selector || !span) return undefined;
+    const count = this.expr(childNode(ctx, "count"));
+    if (selector.name !== "all" && !count) return undefined;
+    const words = (ctx["modifierWords"] ?? []).filter(isToken);
+    const values = (ctx["modifierValues"] ?? []).filter(isToken);
+    const modifiers: PopulationModifier[] = [];
+    for (let i = 0; i < words.length; i++) {
+      const word = this.identifier(words[i]);
+      const value = this.identifier(values[i]);
+      if (!word || !value) return undefined;
+      modifiers.push({ word, value });
+    }
+    return { kind: "PopulationRule", name, selector, ...(count ? { count } : {}), modifiers, span };
   }
 
   assignClause(ctx: Ctx, location?: CstNodeLocation): ExperimentClause | undefined {
@@ -671,16 +762,21 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
     return this.visitOnlyChild(ctx) as StatArgument | undefined;
   }
 
-  population(ctx: Ctx, location?: CstNodeLocation): PopulationRef | undefined {
+  population(ctx: Ctx, location?: CstNodeLocation): PopulationRef | SetRef | undefined {
     const experiment = this.identifier(realToken(ctx, "experiment"));
     const optimizer = this.identifier(realToken(ctx, "optimizer"));
-    const landscape = this.identifier(realToken(ctx, "landscape"));
-    const attribute = this.identifier(realToken(ctx, "attribute"));
     const span = this.spanOf(location);
-    if (!experiment || !optimizer || !landscape || !span) return undefined;
-    // A second '.' promises an attribute; without one the reference is broken.
-    if ((ctx["Dot"]?.length ?? 0) > 1 && !attribute) return undefined;
-    return { kind: "Population", experiment, optimizer, landscape, ...(attribute ? { attribute } : {}), span };
+    if (!experiment || !optimizer || !span) return undefined;
+    // Without `on`, `SetA.metric` names a task population of the enclosing loop's optimizer.
+    if (!hasToken(ctx, "Keyword_on")) return { kind: "SetRef", population: experiment, attribute: optimizer, span };
+    const landscape = this.identifier(realToken(ctx, "landscape"));
+    if (!landscape) return undefined;
+    const names = (ctx["attribute"] ?? []).filter(isToken).map((token) => this.identifier(token));
+    // Every '.' after the landscape promises a name; without one the reference is broken.
+    if (names.length !== (ctx["Dot"]?.length ?? 0) - 1 || names.some((name) => !name)) return undefined;
+    const [first, second] = names as Identifier[];
+    if (second) return { kind: "Population", experiment, optimizer, landscape, population: first!, attribute: second, span };
+    return { kind: "Population", experiment, optimizer, landscape, ...(first ? { attribute: first } : {}), span };
   }
 
   statOption(ctx: Ctx, location?: CstNodeLocation): StatOption | undefined {

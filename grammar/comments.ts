@@ -222,6 +222,9 @@ class Layout {
       .with({ kind: "Experiment" }, (e) =>
         this.spanned(e, e.span, this.braceBlock(e, start, e.clauses.map((c) => this.spanned(c, c.span)))),
       )
+      .with({ kind: "Task" }, (t) =>
+        this.spanned(t, t.span, this.braceBlock(t, start, t.settings.map((setting) => this.spanned(setting, setting.span)))),
+      )
       .with({ kind: "Hypothesis" }, (h) => {
         const items = h.adjust ? [this.spanned(h.adjust, h.adjust.span)] : [];
         items.push(...this.claims(h.claims));

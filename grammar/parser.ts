@@ -120,10 +120,11 @@ export class OptspecParser extends CstParser {
   readonly declaration = this.RULE("declaration", () => {
     this.OR({
       ERR_MSG:
-        "a declaration ('import', 'landscape', 'optimizer', 'procedure', 'experiment' or 'hypothesis')",
+        "a declaration ('import', 'landscape', 'task', 'optimizer', 'procedure', 'experiment' or 'hypothesis')",
       DEF: [
         { ALT: () => this.SUBRULE(this.importDeclaration) },
         { ALT: () => this.SUBRULE(this.landscapeDeclaration) },
+        { ALT: () => this.SUBRULE(this.taskDeclaration) },
         { ALT: () => this.SUBRULE(this.optimizerDeclaration) },
         { ALT: () => this.SUBRULE(this.procedureDeclaration) },
         { ALT: () => this.SUBRULE(this.experimentDeclaration) },
@@ -239,6 +240,76 @@ export class OptspecParser extends CstParser {
         },
       ],
     });
+  });
+
+  // A task is a list of settings `name value`; which names exist and what they take is the
+  // checker's business (so a misspelt setting gets a "did you mean", not a syntax error).
+  readonly taskDeclaration = this.RULE("taskDeclaration", () => {
+    this.CONSUME(K.task);
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(LBrace);
+    this.MANY(() => this.SUBRULE(this.taskSetting, { LABEL: "settings" }));
+    this.CONSUME(RBrace);
+  });
+
+  // `model` is a keyword (of `perturb model`), and also a task setting.
+  readonly taskSetting = this.RULE("taskSetting", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Identifier, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(K.model, { LABEL: "name" }) },
+    ]);
+    this.SUBRULE(this.taskValue, { LABEL: "value" });
+  });
+
+  // A value is a string, a word with optional arguments (`mnist(train = 8000)`, `accuracy`),
+  // a list of numbers, or a number expression; a leading name always means a word.
+  readonly taskValue = this.RULE("taskValue", () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      ERR_MSG: "a value (a name, a call like 'mnist(train = 8000)', a string, a list or a number)",
+      DEF: [
+        { ALT: () => this.CONSUME(StringLiteral, { LABEL: "string" }) },
+        {
+          ALT: () => {
+            this.CONSUME(Identifier, { LABEL: "word" });
+            this.OPTION(() => {
+              this.CONSUME(LParen);
+              this.OPTION2(() => {
+                this.SUBRULE(this.taskArgument, { LABEL: "args" });
+                this.MANY(() => {
+                  this.CONSUME(Comma);
+                  this.SUBRULE2(this.taskArgument, { LABEL: "args" });
+                });
+              });
+              this.CONSUME(RParen);
+            });
+          },
+        },
+        { ALT: () => this.SUBRULE(this.taskList, { LABEL: "list" }) },
+        { ALT: () => this.SUBRULE(this.expression, { LABEL: "number" }) },
+      ],
+    });
+  });
+
+  readonly taskList = this.RULE("taskList", () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: "items" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.expression, { LABEL: "items" });
+      });
+    });
+    this.CONSUME(RBracket);
+  });
+
+  // `name = value` or a positional value; LL(2) tells a named argument by its '='.
+  readonly taskArgument = this.RULE("taskArgument", () => {
+    this.OPTION(() => {
+      this.CONSUME(Identifier, { LABEL: "name" });
+      this.CONSUME(Equals);
+    });
+    this.SUBRULE(this.taskValue, { LABEL: "value" });
   });
 
   readonly optimizerDeclaration = this.RULE("optimizerDeclaration", () => {
@@ -444,7 +515,7 @@ export class OptspecParser extends CstParser {
   readonly clause = this.RULE("clause", () => {
     this.OR({
       ERR_MSG:
-        "an experiment clause ('on', 'run', 'restarts', 'budget', 'init', 'seed', 'assign' or 'record')",
+        "an experiment clause ('on', 'run', 'restarts', 'trajectories', 'budget', 'init', 'seed', 'assign', 'record', 'snapshot' or 'population')",
       DEF: [
         { ALT: () => this.SUBRULE(this.onClause) },
         { ALT: () => this.SUBRULE(this.runClause) },
@@ -454,6 +525,9 @@ export class OptspecParser extends CstParser {
         { ALT: () => this.SUBRULE(this.seedClause) },
         { ALT: () => this.SUBRULE(this.assignClause) },
         { ALT: () => this.SUBRULE(this.recordClause) },
+        { ALT: () => this.SUBRULE(this.trajectoriesClause) },
+        { ALT: () => this.SUBRULE(this.snapshotClause) },
+        { ALT: () => this.SUBRULE(this.populationClause) },
       ],
     });
   });
@@ -487,6 +561,7 @@ export class OptspecParser extends CstParser {
     this.OR([
       { ALT: () => this.CONSUME(K.gradients, { LABEL: "unit" }) },
       { ALT: () => this.CONSUME(K.iterations, { LABEL: "unit" }) },
+      { ALT: () => this.CONSUME(K.epochs, { LABEL: "unit" }) },
     ]);
   });
 
@@ -533,6 +608,46 @@ export class OptspecParser extends CstParser {
     this.CONSUME(K.every);
     this.SUBRULE(this.expression, { LABEL: "every" });
     this.CONSUME(K.gradients);
+  });
+
+  readonly trajectoriesClause = this.RULE("trajectoriesClause", () => {
+    this.CONSUME(K.trajectories);
+    this.SUBRULE(this.expression, { LABEL: "count" });
+  });
+
+  // `snapshot every N steps|epochs|gradients`: the unit is a name the checker reads
+  // (`step`/`steps`, `epoch`/`epochs`, `gradients`), so `every 1 epoch` reads naturally.
+  readonly snapshotClause = this.RULE("snapshotClause", () => {
+    this.CONSUME(K.snapshot);
+    this.CONSUME(K.every);
+    this.SUBRULE(this.expression, { LABEL: "every" });
+    this.OR([
+      { ALT: () => this.CONSUME(Identifier, { LABEL: "unit" }) },
+      { ALT: () => this.CONSUME(K.epochs, { LABEL: "unit" }) },
+      { ALT: () => this.CONSUME(K.gradients, { LABEL: "unit" }) },
+      { ALT: () => this.CONSUME(K.iterations, { LABEL: "unit" }) },
+    ]);
+  });
+
+  // `population SetA = lowest 10 by loss per trajectory`, `= last 5`, `= all`: the selector
+  // and the `by …`/`per …` words are names the checker reads (`by` is also an adjust method).
+  readonly populationClause = this.RULE("populationClause", () => {
+    this.CONSUME(K.population);
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.OR([
+      { ALT: () => this.CONSUME(K.all, { LABEL: "selector" }) },
+      {
+        ALT: () => {
+          this.CONSUME2(Identifier, { LABEL: "selector" });
+          this.SUBRULE(this.expression, { LABEL: "count" });
+        },
+      },
+    ]);
+    this.MANY(() => {
+      this.CONSUME3(Identifier, { LABEL: "modifierWords" });
+      this.CONSUME4(Identifier, { LABEL: "modifierValues" });
+    });
   });
 
   // ------------------------------------------------------------------------------------------
@@ -719,14 +834,20 @@ export class OptspecParser extends CstParser {
       { ALT: () => this.CONSUME2(Identifier, { LABEL: "optimizer" }) },
       { ALT: () => this.CONSUME(K.optimizer, { LABEL: "optimizer" }) },
     ]);
-    this.CONSUME(K.on);
-    this.OR2([
-      { ALT: () => this.CONSUME3(Identifier, { LABEL: "landscape" }) },
-      { ALT: () => this.CONSUME(K.landscape, { LABEL: "landscape" }) },
-    ]);
-    this.OPTION(() => {
-      this.CONSUME2(Dot);
-      this.CONSUME4(Identifier, { LABEL: "attribute" });
+    this.OPTION3(() => {
+      this.CONSUME(K.on);
+      this.OR2([
+        { ALT: () => this.CONSUME3(Identifier, { LABEL: "landscape" }) },
+        { ALT: () => this.CONSUME(K.landscape, { LABEL: "landscape" }) },
+      ]);
+      this.OPTION(() => {
+        this.CONSUME2(Dot);
+        this.CONSUME4(Identifier, { LABEL: "attribute" });
+        this.OPTION2(() => {
+          this.CONSUME3(Dot);
+          this.CONSUME5(Identifier, { LABEL: "attribute" });
+        });
+      });
     });
   });
 
@@ -926,6 +1047,7 @@ export class OptspecParser extends CstParser {
 export const declarationKeywords: readonly TokenType[] = [
   K.import,
   K.landscape,
+  K.task,
   K.optimizer,
   K.procedure,
   K.experiment,

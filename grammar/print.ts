@@ -29,6 +29,7 @@ import type {
   StatArgument,
   StatCall,
   SummaryOperand,
+  TaskValue,
   VariableDecl,
 } from "./ast.js";
 
@@ -191,6 +192,13 @@ class Printer {
         ),
       )
       .with({ kind: "Hypothesis" }, (d) => this.hypothesis(d))
+      .with({ kind: "Task" }, (d) =>
+        this.braced(
+          d,
+          `task ${d.name.name}`,
+          d.settings.map((setting) => ({ key: setting, rows: [row(`${setting.name.name} ${printTaskValue(setting.value)}`)] })),
+        ),
+      )
       .exhaustive();
   }
 
@@ -342,7 +350,30 @@ function printClause(clause: ExperimentClause): string {
     .with({ kind: "Seed" }, (c) => `seed ${printExpr(c.value)}`)
     .with({ kind: "Assign" }, (c) => `assign nearest minimum within ${printExpr(c.radius)}`)
     .with({ kind: "Record" }, (c) => `record every ${printExpr(c.every)} gradients`)
+    .with({ kind: "Trajectories" }, (c) => `trajectories ${printExpr(c.count)}`)
+    .with({ kind: "Snapshot" }, (c) => `snapshot every ${printExpr(c.every)} ${c.unit.name}`)
+    .with({ kind: "PopulationRule" }, (c) => {
+      const count = c.count ? ` ${printExpr(c.count)}` : "";
+      const modifiers = c.modifiers.map((m) => ` ${m.word.name} ${m.value.name}`).join("");
+      return `population ${c.name.name} = ${c.selector.name}${count}${modifiers}`;
+    })
     .exhaustive();
+}
+
+function printTaskValue(value: TaskValue): string {
+  switch (value.kind) {
+    case "String":
+      return quote(value.value);
+    case "List":
+      return `[${value.items.map((item) => printExpr(item)).join(", ")}]`;
+    case "TaskCall": {
+      if (!value.args) return value.callee.name;
+      const args = value.args.map((a) => `${a.name ? `${a.name.name} = ` : ""}${printTaskValue(a.value)}`);
+      return `${value.callee.name}(${args.join(", ")})`;
+    }
+    default:
+      return printExpr(value);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,9 +395,11 @@ function printStatCall(call: StatCall): string {
 function printStatArgument(argument: StatArgument): string {
   return match(argument)
     .with({ kind: "Population" }, (a) => {
+      const population = a.population ? `.${a.population.name}` : "";
       const attribute = a.attribute ? `.${a.attribute.name}` : "";
-      return `${a.experiment.name}.${a.optimizer.name} on ${a.landscape.name}${attribute}`;
+      return `${a.experiment.name}.${a.optimizer.name} on ${a.landscape.name}${population}${attribute}`;
     })
+    .with({ kind: "SetRef" }, (a) => `${a.population.name}.${a.attribute.name}`)
     .with({ kind: "StatOption" }, (a) => {
       const value = a.value.kind === "Number" ? printNumber(a.value.value) : a.value.name;
       return `${a.name.name} = ${value}`;

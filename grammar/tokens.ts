@@ -20,6 +20,8 @@ const keywordWords = [
   "seed", "assign", "nearest", "minimum", "within", "sum", "and", "or", "not", "as", "record", "every",
   // hypotheses
   "hypothesis", "adjust", "expect", "observe", "significant", "confidence", "for", "each",
+  // tasks
+  "task", "trajectories", "snapshot", "population", "epochs",
 ] as const;
 
 export type Keyword = (typeof keywordWords)[number];

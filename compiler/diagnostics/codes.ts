@@ -56,6 +56,12 @@ export const Codes = define({
   UnknownStatistic: { code: "E605", severity: "error", title: "unknown test or summary" },
   BadStatOption: { code: "E606", severity: "error", title: "invalid option of a test" },
   DuplicateHypothesis: { code: "E607", severity: "error", title: "two hypotheses with the same name" },
+  UnknownTaskSetting: { code: "E700", severity: "error", title: "unknown task setting" },
+  BadTaskValue: { code: "E701", severity: "error", title: "invalid value of a task setting" },
+  MissingTaskSetting: { code: "E702", severity: "error", title: "task setting missing" },
+  ClauseForOtherKind: { code: "E703", severity: "error", title: "clause of the other kind of experiment" },
+  BadPopulationRule: { code: "E704", severity: "error", title: "invalid population rule" },
+  MixedTargets: { code: "E705", severity: "error", title: "experiment on both landscapes and tasks" },
 });
 
 export type CodeName = keyof typeof Codes;

@@ -8,6 +8,7 @@ import type {
   OptimizerAlias,
   OptimizerDecl,
   ProcedureDecl,
+  TaskDecl,
 } from "../../grammar/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { LoadedFile } from "./load.js";
@@ -19,6 +20,7 @@ export type OptimizerLike = OptimizerDecl | OptimizerAlias;
 export interface SymbolTable {
   readonly all: ReadonlyMap<string, NamedDeclaration>;
   readonly landscapes: ReadonlyMap<string, LandscapeDecl>;
+  readonly tasks: ReadonlyMap<string, TaskDecl>;
   readonly optimizers: ReadonlyMap<string, OptimizerLike>;
   readonly procedures: ReadonlyMap<string, ProcedureDecl>;
   readonly experiments: ReadonlyMap<string, ExperimentDecl>;
@@ -28,6 +30,7 @@ export interface SymbolTable {
 
 const kindWord: Record<NamedDeclaration["kind"], string> = {
   Landscape: "landscape",
+  Task: "task",
   Optimizer: "optimizer",
   OptimizerAlias: "optimizer",
   Procedure: "procedure",
@@ -49,6 +52,7 @@ export function describe(decl: NamedDeclaration): string {
 export function buildSymbolTable(files: readonly LoadedFile[], diagnostics: Diagnostic[]): SymbolTable {
   const all = new Map<string, NamedDeclaration>();
   const landscapes = new Map<string, LandscapeDecl>();
+  const tasks = new Map<string, TaskDecl>();
   const optimizers = new Map<string, OptimizerLike>();
   const procedures = new Map<string, ProcedureDecl>();
   const experiments = new Map<string, ExperimentDecl>();
@@ -65,17 +69,18 @@ export function buildSymbolTable(files: readonly LoadedFile[], diagnostics: Diag
         diagnostics.push(
           diagnostic("DuplicateName", decl.name.span, `'${name}' is already declared as ${describe(previous)}`, {
             related: [{ message: "first declared here", span: previous.name.span }],
-            suggestion: "rename one of them (names of landscapes, optimizers, procedures and experiments share one namespace)",
+            suggestion: "rename one of them (names of landscapes, tasks, optimizers, procedures and experiments share one namespace)",
           }),
         );
         continue;
       }
       all.set(name, decl);
       if (decl.kind === "Landscape") landscapes.set(name, decl);
+      else if (decl.kind === "Task") tasks.set(name, decl);
       else if (decl.kind === "Optimizer" || decl.kind === "OptimizerAlias") optimizers.set(name, decl);
       else if (decl.kind === "Procedure") procedures.set(name, decl);
       else experiments.set(name, decl);
     }
   }
-  return { all, landscapes, optimizers, procedures, experiments, rootDeclarations };
+  return { all, landscapes, tasks, optimizers, procedures, experiments, rootDeclarations };
 }

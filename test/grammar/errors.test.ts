@@ -80,7 +80,7 @@ describe("syntax errors (E002)", () => {
     expectProblems("⟨here⟩descend 1\noptimizer O {}", {
       code: "E002",
       message:
-        "expected a declaration ('import', 'landscape', 'optimizer', 'procedure', 'experiment' or 'hypothesis') but found keyword 'descend'",
+        "expected a declaration ('import', 'landscape', 'task', 'optimizer', 'procedure', 'experiment' or 'hypothesis') but found keyword 'descend'",
     });
   });
 

@@ -316,7 +316,7 @@ describe("errors in hypotheses", () => {
       "expected a comparison ('<', '<=', '>' or '>=') but found keyword 'significant'",
     ],
     ["a hypothesis without a string name", "hypothesis ⟨here⟩h { }", "expected a string but found 'h'"],
-    ["a population without 'on'", 'hypothesis "h" { observe m(A.B⟨here⟩) }', "expected 'on' but found ')'"],
+    ["a population with 'on' but no landscape", 'hypothesis "h" { observe m(A.B on ⟨here⟩) }', "expected a name or 'landscape' but found ')'"],
     ["an attribute missing after '.'", 'hypothesis "h" { observe m(A.B on C.⟨here⟩) }', "expected a name but found ')'"],
     ["an option without a value", 'hypothesis "h" { observe m(x = ⟨here⟩) }', "expected a name or a number but found ')'"],
     [

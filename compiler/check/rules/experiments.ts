@@ -30,14 +30,25 @@ export const DEFAULT_SEED = 0;
 export const DEFAULT_RADIUS = 0.1;
 
 const required: readonly ExperimentClause["kind"][] = ["On", "Run", "Restarts", "Budget"];
-const clauseWords: Record<ExperimentClause["kind"], string> = {
+export const clauseWords: Record<ExperimentClause["kind"], string> = {
   On: "on", Run: "run", Restarts: "restarts", Budget: "budget", Init: "init", Seed: "seed", Assign: "assign", Record: "record",
+  Trajectories: "trajectories", Snapshot: "snapshot", PopulationRule: "population",
 };
+
+/** Clauses only experiments on tasks take. */
+const taskOnly: ReadonlySet<ExperimentClause["kind"]> = new Set(["Trajectories", "Snapshot", "PopulationRule"]);
+
+/** True when the experiment trains on tasks (its `on` names a task), so checkTaskExperiments takes it. */
+export function isTaskExperiment(decl: ExperimentDecl, ctx: CheckContext): boolean {
+  const on = decl.clauses.find((c) => c.kind === "On");
+  return on?.kind === "On" && on.targets.some((t) => ctx.symbols.tasks.has(t.callee.name));
+}
 
 /** Checks and lowers every experiment; returns those without errors. */
 export function checkExperiments(ctx: CheckContext): LoweredExperiment[] {
   const lowered: LoweredExperiment[] = [];
   for (const decl of ctx.symbols.experiments.values()) {
+    if (isTaskExperiment(decl, ctx)) continue;
     const result = checkExperiment(decl, ctx);
     if (result) lowered.push(result);
   }
@@ -48,6 +59,13 @@ function checkExperiment(decl: ExperimentDecl, ctx: CheckContext): LoweredExperi
   const before = ctx.diagnostics.length;
   const clauses = new Map<ExperimentClause["kind"], ExperimentClause>();
   for (const clause of decl.clauses) {
+    if (taskOnly.has(clause.kind)) {
+      ctx.diagnostics.push(diagnostic("ClauseForOtherKind", clause.span, `'${clauseWords[clause.kind]}' belongs to experiments on tasks; '${decl.name.name}' runs on landscapes`, { suggestion: clause.kind === "Trajectories" ? "use 'restarts N'" : "remove it" }));
+      continue;
+    }
+    if (clause.kind === "Budget" && clause.unit === "epochs") {
+      ctx.diagnostics.push(diagnostic("ClauseForOtherKind", clause.span, `a landscape has no epochs: experiment '${decl.name.name}' runs on landscapes`, { suggestion: "budget it in gradients or iterations" }));
+    }
     const first = clauses.get(clause.kind);
     if (first) {
       ctx.diagnostics.push(diagnostic("DuplicateClause", clause.span, `'${clauseWords[clause.kind]}' is given twice in experiment '${decl.name.name}'`, { related: [{ message: "first given here", span: first.span }], suggestion: clause.kind === "On" || clause.kind === "Run" ? "list all of them in one clause, separated by commas" : "keep one" }));

@@ -18,8 +18,25 @@ import type {
 } from "../../plan.js";
 import type { CheckContext } from "../context.js";
 import type { LoweredExperiment } from "./experiments.js";
+import type { PlanTaskExperiment } from "../../plan-tasks.js";
 
 const attributes: readonly SampleAttribute[] = ["f", "distance", "evals"];
+const taskAttributes: readonly SampleAttribute[] = ["loss", "metric", "step", "evals"];
+
+/**
+ * What a hypothesis sees of an experiment: its optimizers and its targets (landscapes with
+ * their minima, or tasks); an experiment on tasks also names its populations.
+ */
+interface ExperimentView {
+  readonly name: string;
+  readonly optimizers: readonly { readonly name: string }[];
+  readonly landscapes: readonly { readonly ir: { readonly name: string; readonly minima: readonly { readonly name: string }[] } }[];
+  readonly populations?: readonly string[];
+}
+
+function taskView(e: PlanTaskExperiment): ExperimentView {
+  return { name: e.name, optimizers: e.optimizers, landscapes: e.tasks.map((t) => ({ ir: { name: t.name, minima: [] } })), populations: e.populations.map((p) => p.name) };
+}
 const tests = ["mannwhitney", "ttest", "welch", "kruskal", "chisquare"] as const;
 const summaries = ["share", "median", "mean"] as const;
 const adjustMethods: readonly AdjustMethod[] = ["holm", "bh", "by", "none"];
@@ -32,7 +49,8 @@ interface Bindings {
 class Failed extends Error {}
 
 /** Checks and lowers the hypotheses of the root file against the experiments it runs. */
-export function checkHypotheses(ctx: CheckContext, experiments: readonly LoweredExperiment[]): PlanHypothesis[] {
+export function checkHypotheses(ctx: CheckContext, landscapeExperiments: readonly LoweredExperiment[], taskExperiments: readonly PlanTaskExperiment[] = []): PlanHypothesis[] {
+  const experiments: ExperimentView[] = [...landscapeExperiments, ...taskExperiments.map(taskView)];
   const root = ctx.files.find((f) => f.isRoot);
   if (!root) return [];
   const lowered: PlanHypothesis[] = [];
@@ -56,7 +74,7 @@ class HypothesisLowering {
 
   constructor(
     private readonly ctx: CheckContext,
-    private readonly experiments: readonly LoweredExperiment[],
+    private readonly experiments: readonly ExperimentView[],
     private readonly text: string,
   ) {
     this.before = ctx.diagnostics.length;
@@ -149,7 +167,7 @@ class HypothesisLowering {
     return n.value;
   }
 
-  private experiment(name: ast.Identifier): LoweredExperiment {
+  private experiment(name: ast.Identifier): ExperimentView {
     const found = this.experiments.find((e) => e.name === name.name);
     if (found) return found;
     if (this.ctx.symbols.experiments.has(name.name))
@@ -191,6 +209,8 @@ class HypothesisLowering {
   }
 
   private sample(arg: ast.StatArgument | undefined, call: ast.StatCall, bindings: Bindings): PlanSample {
+    if (arg?.kind === "SetRef") return this.setSample(arg, bindings);
+    if (arg?.kind === "Population" && this.experiment(arg.experiment).populations) return this.taskSample(arg, bindings);
     if (arg?.kind !== "Population" || !arg.attribute)
       throw this.fail(
         diagnostic("WrongPopulationKind", (arg ?? call).span, `'${call.callee.name}' compares samples of numbers, one per restart`, {
@@ -203,7 +223,45 @@ class HypothesisLowering {
     return { ...this.population(arg, bindings).population, attribute: attribute as SampleAttribute };
   }
 
+  /** `E.O on T.SetA.metric`: one number per snapshot of population SetA. */
+  private taskSample(ref: ast.PopulationRef, bindings: Bindings): PlanSample {
+    const experiment = this.experiment(ref.experiment);
+    const { population } = this.population(ref, bindings);
+    if (!ref.population || !ref.attribute)
+      throw this.fail(
+        diagnostic("WrongPopulationKind", ref.span, `experiment '${experiment.name}' trains on tasks: name one of its populations and an attribute`, {
+          suggestion: `write e.g. '${ref.experiment.name}.${ref.optimizer.name} on ${ref.landscape.name}.${experiment.populations![0] ?? "SetA"}.metric'`,
+        }),
+      );
+    return { ...population, ...this.taskMembers(experiment, ref.population, ref.attribute) };
+  }
+
+  /** `SetA.metric` inside `for each optimizer in E`: E's one task, the loop's optimizer. */
+  private setSample(ref: ast.SetRef, bindings: Bindings): PlanSample {
+    const bound = bindings.optimizer;
+    if (!bound)
+      throw this.fail(diagnostic("LoopVariableOutsideLoop", ref.span, `'${ref.population.name}.${ref.attribute.name}' names a population of the current optimizer, so it needs 'for each optimizer in EXPERIMENT'`, { suggestion: `write it in full: 'EXPERIMENT.OPTIMIZER on TASK.${ref.population.name}.${ref.attribute.name}'` }));
+    const experiment = this.experiments.find((e) => e.name === bound.experiment)!;
+    if (!experiment.populations)
+      throw this.fail(diagnostic("WrongPopulationKind", ref.span, `experiment '${experiment.name}' runs on landscapes, which have no named populations`, { suggestion: `write e.g. '${experiment.name}.optimizer on LANDSCAPE.f'` }));
+    const task = bindings.landscape?.experiment === experiment.name ? bindings.landscape.name : experiment.landscapes.length === 1 ? experiment.landscapes[0]!.ir.name : undefined;
+    if (task === undefined)
+      throw this.fail(diagnostic("WrongPopulationKind", ref.span, `experiment '${experiment.name}' trains on several tasks; say which`, { suggestion: `write '${experiment.name}.optimizer on TASK.${ref.population.name}.${ref.attribute.name}', or loop with 'for each landscape in ${experiment.name}'` }));
+    return { experiment: experiment.name, optimizer: bound.name, landscape: task, ...this.taskMembers(experiment, ref.population, ref.attribute) };
+  }
+
+  private taskMembers(experiment: ExperimentView, population: ast.Identifier, attribute: ast.Identifier): { population: string; attribute: SampleAttribute } {
+    const populations = experiment.populations!;
+    if (!populations.includes(population.name))
+      throw this.fail(diagnostic("UnknownName", population.span, `experiment '${experiment.name}' has no population '${population.name}'`, { suggestion: didYouMean(population.name, populations) ?? (populations.length ? `its populations: ${populations.join(", ")}` : "define one with 'population SetA = lowest 10 by loss per trajectory'") }));
+    if (!(taskAttributes as readonly string[]).includes(attribute.name))
+      throw this.fail(diagnostic("UnknownName", attribute.span, `unknown attribute '${attribute.name}' of a task population`, { suggestion: didYouMean(attribute.name, taskAttributes) ?? `use ${taskAttributes.join(", ")}` }));
+    return { population: population.name, attribute: attribute.name as SampleAttribute };
+  }
+
   private wholePopulation(arg: ast.StatArgument | undefined, call: ast.StatCall, bindings: Bindings) {
+    if (arg?.kind === "Population" && this.experiment(arg.experiment).populations)
+      throw this.fail(diagnostic("WrongPopulationKind", arg.span, `'${call.callee.name}' counts end points per minimum; a task has no minima`, { suggestion: "compare task populations with mannwhitney, ttest, welch, kruskal, median or mean of '.metric' or '.loss'" }));
     if (arg?.kind !== "Population" || arg.attribute)
       throw this.fail(
         diagnostic("WrongPopulationKind", (arg ?? call).span, `'${call.callee.name}' takes a population of end points (counted per minimum), without an attribute`, {
