@@ -17,6 +17,8 @@ import {
   type BootstrapInterval,
 } from "./stats/index.js";
 import { hashString } from "./rng.js";
+import { populationSnapshots } from "./tasks/results.js";
+import type { Snapshot } from "./tasks/types.js";
 
 export interface SummaryValue {
   readonly value: number;
@@ -162,9 +164,23 @@ class PopulationData {
    * +Infinity (worse than any finite value), which rank-based tests handle and t-tests refuse.
    */
   sample(s: PlanSample): number[] {
+    if (s.population !== undefined) return this.taskSample(s, s.population);
     const { cell } = this.cell(s);
     const values = s.attribute === "f" ? cell.trajectories.loss : s.attribute === "distance" ? cell.trajectories.distance : cell.trajectories.gradientEvaluations;
     return values.map((v) => (Number.isNaN(v) ? Infinity : v));
+  }
+
+  /** One number per snapshot of a task population (a diverged model's loss counts as +Infinity). */
+  private taskSample(s: PlanSample, population: string): number[] {
+    const experiment = this.results.taskExperiments?.find((e) => e.name === s.experiment);
+    const run = experiment?.runs.find((r) => r.optimizer === s.optimizer && r.task === s.landscape);
+    if (!run) throw new Error(`the results have no runs of ${s.experiment}.${s.optimizer} on ${s.landscape}`);
+    const snapshots = populationSnapshots(run, population);
+    const value = (snapshot: Snapshot) => (s.attribute === "loss" ? snapshot.loss : s.attribute === "metric" ? snapshot.metric : s.attribute === "step" ? snapshot.step : snapshot.gradientEvaluations);
+    return snapshots.map((snapshot) => {
+      const v = value(snapshot);
+      return Number.isNaN(v) ? Infinity : v;
+    });
   }
 
   /** Restarts per minimum in the landscape's order, then Else. */
@@ -182,7 +198,7 @@ class PopulationData {
 }
 
 function label(s: PlanSample): string {
-  return `${s.experiment}.${s.optimizer} on ${s.landscape}.${s.attribute}`;
+  return `${s.experiment}.${s.optimizer} on ${s.landscape}${s.population !== undefined ? `.${s.population}` : ""}.${s.attribute}`;
 }
 
 function finiteSample(s: PlanSample, data: PopulationData, test: string): number[] {

@@ -1,6 +1,7 @@
 // The results of a run, as written by `optc run --json`.
 import type { HypothesisResult } from "./hypotheses.js";
 import type { MinimumIR, PlanOptimizer } from "./plan.js";
+import type { TaskExperimentResult } from "./tasks/results.js";
 
 export interface Results {
   readonly spec: string;
@@ -9,11 +10,18 @@ export interface Results {
   /** The seed of every experiment when they share one, else null. */
   readonly seed: number | null;
   readonly backend: string;
+  /**
+   * The kernels' arithmetic: "f64", "f32" (single-precision WebAssembly), or "f32+f64" when
+   * some cells fell back to JavaScript. Absent in results written before single precision: f64.
+   */
+  readonly precision?: string;
   readonly workers: number;
   readonly node: string;
   readonly cpu: string;
   readonly wallSeconds: number;
   readonly experiments: readonly ExperimentResult[];
+  /** Experiments that trained models on tasks (absent when the spec has none). */
+  readonly taskExperiments?: readonly TaskExperimentResult[];
   /** Present when the plan has hypotheses and they were evaluated. */
   readonly hypotheses?: readonly HypothesisResult[];
 }

@@ -1,6 +1,7 @@
 // The stationary-distribution table, shaped like the paper's Table 1: per landscape, a row
 // per optimizer with the percentage of end points at each declared minimum and in Else.
 import type { ExperimentResult, Results } from "../results.js";
+import { populationSnapshots, type TaskExperimentResult } from "../tasks/results.js";
 
 /** Formats every experiment's tables as plain text. */
 export function formatStationaryTables(results: Results): string {
@@ -28,6 +29,46 @@ function formatExperiment(e: ExperimentResult): string {
 
 function percent(count: number, total: number): string {
   return ((100 * count) / total).toFixed(1);
+}
+
+/**
+ * One table per experiment on tasks: per optimizer, the trajectories, how many diverged, the
+ * gradients spent, the final snapshot's metric and, per population, the mean metric and loss
+ * of its members.
+ */
+export function formatTaskTables(results: Results): string {
+  return (results.taskExperiments ?? []).map(formatTaskExperiment).join("\n\n");
+}
+
+function formatTaskExperiment(e: TaskExperimentResult): string {
+  const budget = e.budget.epochs !== null ? `${e.budget.epochs} epochs` : e.budget.gradients !== null ? `${e.budget.gradients} gradient evaluations` : `${e.budget.iterations} iterations`;
+  const unit = e.snapshot.unit === "iterations" ? "steps" : e.snapshot.unit;
+  const blocks = [`Experiment ${e.name}: ${e.trajectories} trajectories, budget ${budget}, snapshot every ${e.snapshot.every} ${unit}, seed ${e.seed}, tfjs backend ${e.backend}`];
+  for (const task of e.tasks) {
+    const runs = e.runs.filter((r) => r.task === task.name);
+    const metric = task.metric === "accuracy" ? "acc" : "F1";
+    const header = ["", "diverged", "grad/traj", `final ${metric}`, ...e.populations.flatMap((p) => [`${p.name} ${metric}`, `${p.name} loss`])];
+    const rows = runs.map((run) => {
+      const finals = run.trajectories.map((t) => t.snapshots.at(-1)?.metric ?? NaN);
+      return [
+        run.optimizer,
+        String(run.trajectories.filter((t) => t.diverged).length),
+        (run.trajectories.reduce((sum, t) => sum + t.gradientEvaluations, 0) / run.trajectories.length).toFixed(0),
+        mean(finals).toFixed(4),
+        ...e.populations.flatMap((p) => {
+          const members = populationSnapshots(run, p.name);
+          return [mean(members.map((m) => m.metric)).toFixed(4), mean(members.map((m) => m.loss)).toFixed(4)];
+        }),
+      ];
+    });
+    const notes = ["", "", "", "mean", ...e.populations.flatMap(() => ["mean", "mean"])];
+    blocks.push(formatGrid(`${task.name}: ${task.model} on ${task.data} (${task.parameters} parameters, batch ${task.batch}, ${task.batchesPerEpoch} steps per epoch)`, [header, notes, ...rows]));
+  }
+  return blocks.join("\n\n");
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function formatGrid(title: string, rows: string[][]): string {

@@ -401,8 +401,14 @@ class HypothesisLowering {
       const bound = bindings[variable];
       if (bound) text = text.replace(new RegExp(variable === "optimizer" ? "\\.optimizer\\b" : "\\bon landscape\\b", "g"), variable === "optimizer" ? `.${bound.name}` : `on ${bound.name}`);
     };
+    const written = text;
     replace("optimizer");
     replace("landscape");
+    // A shorthand (`SetA.metric`) names no loop variable: say which pass of the loop this is.
+    if (text === written && (bindings.optimizer || bindings.landscape)) {
+      const names = [bindings.optimizer && `optimizer ${bindings.optimizer.name}`, bindings.landscape && `landscape ${bindings.landscape.name}`].filter(Boolean);
+      text = `${text} [${names.join(", ")}]`;
+    }
     return { text, location: location(claim.span) };
   }
 }
