@@ -14,6 +14,8 @@ type ArgumentKind =
   | { readonly type: "count"; readonly default?: number }
   | { readonly type: "number"; readonly default?: number; readonly valid?: (v: number) => boolean; readonly explain?: string }
   | { readonly type: "string"; readonly default?: string }
+  /** A column: a header name (string) or a 0-based column number of a headerless file. */
+  | { readonly type: "field"; readonly default?: string }
   | { readonly type: "word"; readonly words: readonly string[]; readonly default?: string }
   | { readonly type: "counts"; readonly default?: readonly number[] };
 
@@ -32,8 +34,8 @@ const loaders: Readonly<Record<PlanTaskData["loader"], Signature>> = {
       path: { type: "string" },
       test_path: { type: "string" },
       format: { type: "word", words: ["csv", "tsv", "jsonl"] },
-      text: { type: "string", default: "text" },
-      label: { type: "string", default: "label" },
+      text: { type: "field", default: "text" },
+      label: { type: "field", default: "label" },
       max_length: { type: "count", default: 64 },
       vocabulary: { type: "count", default: 10000 },
       test_share: { type: "number", default: 0.2, valid: (v) => v > 0 && v < 1, explain: "it must lie in (0, 1)" },
@@ -200,6 +202,11 @@ function argumentValue(value: TaskValue, kind: ArgumentKind, what: string, ctx: 
   switch (kind.type) {
     case "string":
       return value.kind === "String" ? value.value : fail("a string", 'put it in double quotes, e.g. "data/file.tsv"');
+    case "field": {
+      if (value.kind === "String") return value.value;
+      const column = value.kind === "List" || value.kind === "TaskCall" ? undefined : evaluateConstant(value, new Map(), ctx.diagnostics, what);
+      return column !== undefined && Number.isInteger(column) && column >= 0 ? column : fail('a column: a header name in quotes ("text") or a column number from 0 (headerless files)');
+    }
     case "word": {
       if (value.kind !== "TaskCall" || value.args) return fail(`one of ${kind.words.join(", ")}`);
       const name = value.callee.name;

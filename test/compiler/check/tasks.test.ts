@@ -173,3 +173,13 @@ describe("hypotheses over task populations", () => {
     );
   });
 });
+
+describe("text columns", () => {
+  it("takes a header name or a column number from 0, and nothing else", () => {
+    const ok = diagnose(`${STD}task T {\n  data text("g.tsv", text = 0, label = 1)\n  model bag_of_embeddings()\n}\n${EXPERIMENT.replace("Digits", "T")}`);
+    expect(ok.result.plan!.taskExperiments![0]!.tasks[0]!.data.args).toMatchObject({ text: 0, label: 1 });
+    expectDiagnostics(`${STD}task T {\n  data text("g.tsv", text = ⟨1⟩-1)\n  model mlp()\n}\nexperiment E { on T run GD trajectories 1 budget 1 epochs }`, [
+      { code: "E701", message: "'text' of 'text' must be a column: a header name in quotes (\"text\") or a column number from 0 (headerless files)", at: 1 },
+    ]);
+  });
+});
