@@ -15,7 +15,7 @@ import { emitKernel } from "./emit/emit-js.js";
 import { emitWasmKernel } from "./emit/emit-wasm.js";
 import type { LandscapeIR } from "./lower/landscape.js";
 import { emitStraightLine } from "./symbolic/index.js";
-import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanExperiment } from "./plan.js";
+import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanExperiment, type Precision } from "./plan.js";
 import { loadSpec, type LoadedFile } from "./resolve/load.js";
 import { buildSymbolTable } from "./resolve/symbols.js";
 import { diskHost, type SourceHost } from "./source.js";
@@ -38,6 +38,11 @@ export interface CompileOptions {
   readonly text?: string;
   /** Which kernels to emit (default: JavaScript only). */
   readonly backends?: readonly Backend[];
+  /**
+   * The precisions of the WebAssembly kernels (default: double only). Single precision adds a
+   * `.f32.wat` kernel per cell; JavaScript kernels are double precision only.
+   */
+  readonly precisions?: readonly Precision[];
 }
 
 /** Parses, checks and lowers `specPath`, and emits a kernel per experiment cell. */
@@ -59,20 +64,23 @@ export function compileSpec(specPath: string, options: CompileOptions = {}): Com
   const unique = deduplicate(withoutFollowOns(diagnostics, loaded.files));
   if (hasErrors(unique)) return { kernels: new Map(), diagnostics: unique, files: loaded.files };
   const kernels = new Map<string, string>();
+  const backends = options.backends ?? ["js"];
+  const single = backends.includes("wasm") && (options.precisions ?? []).includes("f32");
   const plan: Plan = {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
+    precisions: single ? ["f64", "f32"] : ["f64"],
     spec: specPath,
     specHash: hashFiles(loaded.files),
     optspecVersion: OPTSPEC_VERSION,
-    experiments: experiments.map((e) => planExperiment(e, kernels, options.backends ?? ["js"])),
+    experiments: experiments.map((e) => planExperiment(e, kernels, backends, single)),
     ...(taskExperiments.length > 0 ? { taskExperiments } : {}),
     hypotheses,
   };
   return { plan, kernels, diagnostics: unique, files: loaded.files };
 }
 
-function planExperiment(e: LoweredExperiment, kernels: Map<string, string>, backends: readonly Backend[]): PlanExperiment {
+function planExperiment(e: LoweredExperiment, kernels: Map<string, string>, backends: readonly Backend[], single: boolean): PlanExperiment {
   const cells = e.landscapes.flatMap(({ ir: landscape }) =>
     e.optimizers.map((optimizer) => {
       const base = `${e.name}.${optimizer.name}.${landscape.name}`;
@@ -80,13 +88,16 @@ function planExperiment(e: LoweredExperiment, kernels: Map<string, string>, back
       const kernel = emitKernel(optimizer, landscape, `optspec kernel: experiment ${e.name}, ${optimizer.name} on ${landscape.name}`);
       kernels.set(`${base}.js`, kernel.source);
       // A kernel the wasm emitter cannot make (thousands of coordinates) simply has none: runs use JS.
-      const wat = backends.includes("wasm") ? wasmKernelText(optimizer, landscape) : undefined;
+      const wat = backends.includes("wasm") ? wasmKernelText(optimizer, landscape, "f64") : undefined;
       if (wat !== undefined) kernels.set(`${base}.wat`, wat);
+      const wat32 = single ? wasmKernelText(optimizer, landscape, "f32") : undefined;
+      if (wat32 !== undefined) kernels.set(`${base}.f32.wat`, wat32);
       return {
         landscape: landscape.name,
         optimizer: optimizer.name,
         kernel: `${base}.js`,
         ...(wat !== undefined ? { wasmKernel: `${base}.wat` } : {}),
+        ...(wat32 !== undefined ? { wasmKernelF32: `${base}.f32.wat` } : {}),
         lockstepPassCost: kernel.lockstepPassCost ?? null,
         relativeCost: kernel.relativeCost,
       };
@@ -116,9 +127,9 @@ function planExperiment(e: LoweredExperiment, kernels: Map<string, string>, back
   };
 }
 
-function wasmKernelText(optimizer: Parameters<typeof emitWasmKernel>[0], landscape: LandscapeIR): string | undefined {
+function wasmKernelText(optimizer: Parameters<typeof emitWasmKernel>[0], landscape: LandscapeIR, precision: Precision): string | undefined {
   try {
-    return emitWasmKernel(optimizer, landscape).wat;
+    return emitWasmKernel(optimizer, landscape, precision).wat;
   } catch (error) {
     if (error instanceof Error && error.message.startsWith("wasm backend:")) return undefined;
     throw error;
@@ -175,4 +186,4 @@ function hashFiles(files: readonly LoadedFile[]): string {
 export { formatDiagnostic } from "./diagnostics/code-frame.js";
 export { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 export { Codes };
-export type { Plan } from "./plan.js";
+export type { Plan, Precision } from "./plan.js";

@@ -10,9 +10,18 @@ export const PLAN_FORMAT = "optspec-plan";
 export const MAX_CURVE_POINTS = 10_000;
 export const PLAN_VERSION = 1;
 
+/** The arithmetic of a kernel: double precision (every backend, bit-identical) or single (WebAssembly). */
+export type Precision = "f64" | "f32";
+
 export interface Plan {
   readonly format: typeof PLAN_FORMAT;
   readonly version: typeof PLAN_VERSION;
+  /**
+   * The precisions the plan's kernels can run in: always "f64"; "f32" when it has the
+   * single-precision WebAssembly kernels (`PlanCell.wasmKernelF32`). Absent in plans written
+   * before single precision: "f64" only.
+   */
+  readonly precisions?: readonly Precision[];
   /** The spec file as given on the command line. */
   readonly spec: string;
   /** sha256 of the spec and every file it imports, in load order. */
@@ -69,8 +78,10 @@ export interface PlanCell {
   readonly optimizer: string;
   /** File name of the JavaScript kernel, relative to the plan. */
   readonly kernel: string;
-  /** File name of the WebAssembly kernel (WAT text), when it was emitted. */
+  /** File name of the WebAssembly kernel (WAT text, double precision), when it was emitted. */
   readonly wasmKernel?: string;
+  /** File name of the single-precision WebAssembly kernel (WAT text), when it was emitted. */
+  readonly wasmKernelF32?: string;
   readonly lockstepPassCost: number | null;
   /** Rough time per gradient evaluation relative to lockstep GD (schedules costly cells first). */
   readonly relativeCost: number;

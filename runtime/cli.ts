@@ -1,5 +1,6 @@
 // optc: the one thin module that wires the compiler and the runtime together.
-//   optc compile SPEC [--out DIR]      check, write plan.json and the kernels
+//   optc compile SPEC [--out DIR] [--precision f32]
+//                                       check, write plan.json and the kernels
 //   optc run SPEC|PLAN [options]        run, print the stationary-distribution table and
 //                                       evaluate the hypotheses
 //   optc check SPEC                     report diagnostics only
@@ -10,12 +11,12 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { compileSpec, formatDiagnostic, hasErrors, type Backend, type CompileResult } from "../compiler/index.js";
+import { compileSpec, formatDiagnostic, hasErrors, type Backend, type CompileResult, type Precision } from "../compiler/index.js";
 import { SpecNotFoundError } from "../compiler/resolve/load.js";
 import { OPTSPEC_VERSION } from "../compiler/version.js";
 import { format } from "../grammar/index.js";
 import { availableParallelism } from "node:os";
-import { defaultWorkers, runPlan, withOverrides, type KernelSource } from "./execute.js";
+import { defaultWorkers, runPlan, RunOptionsError, withOverrides, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
 import { PLAN_FORMAT, PLAN_VERSION, type Plan } from "./plan.js";
 import { evaluateHypotheses, tallyChecks } from "./hypotheses.js";
@@ -32,8 +33,10 @@ export const EXIT = { ok: 0, specErrors: 1, hypothesisFailed: 1, usage: 2, runFa
 const USAGE = `optc ${OPTSPEC_VERSION}: compile and run .optspec optimizer experiments
 
 usage:
-  optc compile SPEC [--out DIR]        check SPEC, write DIR/plan.json and DIR/kernels/*.js
-                                       (DIR defaults to out/<spec name>)
+  optc compile SPEC [--out DIR] [--precision f64|f32]
+                                       check SPEC, write DIR/plan.json and DIR/kernels/*.js
+                                       (DIR defaults to out/<spec name>; --precision f32 adds
+                                       the single-precision WebAssembly kernels)
   optc run SPEC|PLAN [options]         run a spec or a compiled plan.json
       --json FILE                      write results as JSON (- for stdout)
       --junit FILE                     write the hypotheses' outcomes as JUnit XML
@@ -43,6 +46,8 @@ usage:
       --workers K                      worker threads (0 = this thread; default: by amount of work)
       --backend auto|js|wasm           kernels to run (default auto: WebAssembly where it loads,
                                        else JavaScript; all give the same bits)
+      --precision f64|f32              arithmetic (default f64; f32 runs the single-precision
+                                       WebAssembly kernels, with auto or wasm backends)
       --report DIR                     write the report (index.html, report.md, figures, results.json,
                                        junit.xml) to DIR (default reports/<spec name>)
       --no-report                      write no report
@@ -116,6 +121,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.stderr(`optc: ${error.message}\n`);
       return EXIT.runFailed;
     }
+    if (error instanceof RunOptionsError) {
+      io.stderr(`optc: ${error.message}\n`);
+      return EXIT.usage;
+    }
     io.stderr(`optc: the run failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.runFailed;
   }
@@ -145,6 +154,13 @@ function onePositional(positionals: readonly string[], what: string): string {
   return positionals[0]!;
 }
 
+/** The --precision flag's value (f64 when absent). */
+function precisionFlag(value: string | undefined): Precision {
+  const precision = value ?? "f64";
+  if (precision !== "f64" && precision !== "f32") throw new UsageError(`--precision must be 'f64' or 'f32', got '${precision}'`);
+  return precision;
+}
+
 function integerFlag(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -154,8 +170,8 @@ function integerFlag(value: string | undefined, flag: string, min: number): numb
 }
 
 /** Compiles and prints diagnostics; returns the result (plan undefined on errors). */
-function compileAndReport(specPath: string, io: Io, backends: readonly Backend[] = ["js"]): CompileResult {
-  const result = compileSpec(specPath, { backends });
+function compileAndReport(specPath: string, io: Io, backends: readonly Backend[] = ["js"], precisions: readonly Precision[] = ["f64"]): CompileResult {
+  const result = compileSpec(specPath, { backends, precisions });
   const texts = new Map(result.files.map((f) => [f.path, f.text]));
   for (const d of result.diagnostics) io.stderr(`${formatDiagnostic(d, (file) => texts.get(file), io.color)}\n\n`);
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
@@ -171,10 +187,12 @@ function commandCheck(args: readonly string[], io: Io): number {
 }
 
 function commandCompile(args: readonly string[], io: Io): number {
-  const { positionals, values } = options(args, { out: { type: "string" } });
+  const { positionals, values } = options(args, { out: { type: "string" }, precision: { type: "string" } });
   const specPath = onePositional(positionals, "spec file");
-  // A compiled plan carries both kernels, so `run PLAN --backend` can pick either.
-  const result = compileAndReport(specPath, io, ["js", "wasm"]);
+  const precision = precisionFlag(values.precision);
+  // A compiled plan carries both backends' kernels, so `run PLAN --backend` can pick either;
+  // single-precision kernels only when asked (they add a quarter to the compile time).
+  const result = compileAndReport(specPath, io, ["js", "wasm"], precision === "f32" ? ["f64", "f32"] : ["f64"]);
   if (!result.plan) return EXIT.specErrors;
   const out = resolve(values.out ?? join("out", basename(specPath).replace(/\.optspec$/, "")));
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${values.out}' is a file; give a folder (it is created if missing)`);
@@ -182,7 +200,8 @@ function commandCompile(args: readonly string[], io: Io): number {
   for (const [file, source] of result.kernels) writeAtomically(join(out, "kernels", file), source);
   writeAtomically(join(out, "plan.json"), `${JSON.stringify(result.plan, null, 2)}\n`);
   const wat = [...result.kernels.keys()].filter((f) => f.endsWith(".wat")).length;
-  io.stderr(`wrote ${join(out, "plan.json")} and ${result.kernels.size - wat} JavaScript and ${wat} WebAssembly kernels in ${join(out, "kernels")}\n`);
+  const single = [...result.kernels.keys()].filter((f) => f.endsWith(".f32.wat")).length;
+  io.stderr(`wrote ${join(out, "plan.json")} and ${result.kernels.size - wat} JavaScript and ${wat - single} WebAssembly kernels${single ? ` (and ${single} in single precision)` : ""} in ${join(out, "kernels")}\n`);
   return EXIT.ok;
 }
 
@@ -198,9 +217,12 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     report: { type: "string" },
     "no-report": { type: "boolean" },
     backend: { type: "string" },
+    precision: { type: "string" },
   });
   const backend = values.backend ?? "auto";
   if (backend !== "js" && backend !== "wasm" && backend !== "auto") throw new UsageError(`--backend must be 'js', 'wasm' or 'auto', got '${backend}'`);
+  const precision = precisionFlag(values.precision);
+  if (precision === "f32" && backend === "js") throw new UsageError("--precision f32 needs the WebAssembly kernels: the JavaScript backend is double precision only; use --backend wasm or auto");
   const input = onePositional(positionals, "spec file or plan.json");
   const restarts = integerFlag(values.restarts, "restarts", 1);
   const seed = integerFlag(values.seed, "seed", 0);
@@ -227,7 +249,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
         }
       };
     } else {
-      const result = compileAndReport(input, io, backend === "js" ? ["js"] : ["js", "wasm"]);
+      const result = compileAndReport(input, io, backend === "js" ? ["js"] : ["js", "wasm"], [precision]);
       if (!result.plan) return EXIT.specErrors;
       plan = result.plan;
       kernelSource = (file) => result.kernels.get(file)!;
@@ -238,7 +260,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     progress.start(plan.experiments.map((e) => ({ name: e.name, cells: e.cells.length })));
     // Loss curves feed the report's figures and saved results only; without either, skip them.
     const curves = reportDir !== undefined || values.json !== undefined;
-    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves, backend, onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
+    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves, backend, precision, onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
   } finally {
     progress.stop();
     await pool?.close();

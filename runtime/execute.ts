@@ -20,13 +20,25 @@ export interface RunOptions {
   /** Called each time a cell, or a worker's piece of one, finishes. */
   readonly onProgress?: (event: RunProgress) => void;
   /**
-   * Which kernels run (default "js"): "wasm" needs the plan's `.wat` kernels; "auto" runs wasm
-   * where the plan has it and the runtime can assemble it, JS elsewhere. Results are the same bits.
+   * Which kernels run (default "js", or "auto" with `precision` f32): "wasm" needs the plan's
+   * `.wat` kernels; "auto" runs wasm where the plan has it and the runtime can assemble it, JS
+   * elsewhere. In double precision, results are the same bits.
    */
   readonly backend?: Backend;
   /** Told why `auto` fell back to JavaScript for a cell. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * The arithmetic (default "f64"): "f32" runs the plan's single-precision WebAssembly kernels
+   * (`auto`, the backend it defaults to, picks them; the JavaScript backend is double precision only).
+   */
+  readonly precision?: Precision;
 }
+
+/** The arithmetic of the kernels: double precision (every backend) or single (WebAssembly only). */
+export type Precision = NonNullable<Plan["precisions"]>[number];
+
+/** Thrown when the options ask for what the plan or the backend cannot do (a usage error). */
+export class RunOptionsError extends Error {}
 
 export type Backend = "js" | "wasm" | "auto";
 
@@ -64,7 +76,11 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
   const plan = withOverrides(original, options);
   const workers = options.pool?.size ?? options.workers ?? defaultWorkers(plan);
   const started = performance.now();
-  const backend = options.backend ?? "js";
+  const precision = options.precision ?? "f64";
+  const backend = options.backend ?? (precision === "f32" ? "auto" : "js");
+  if (precision === "f32" && backend === "js") throw new RunOptionsError("single precision (f32) needs the WebAssembly backend: the JavaScript kernels are double precision only; use the wasm or auto backend");
+  if (precision === "f32" && !(plan.precisions ?? ["f64"]).includes("f32"))
+    throw new RunOptionsError("the plan has no single-precision (f32) kernels; compile it again with 'optc compile --precision f32'");
   const prepared = await Promise.all(
     plan.experiments.map(async (experiment) => ({
       experiment,
@@ -72,7 +88,7 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
         experiment.cells.map(async (cell) => {
           const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
           const buffers = prepareCell(experiment, landscape, cell.optimizer, experiment.restarts, options.curves ?? true);
-          return { cell, landscape, buffers, ...(await kernelCode(cell, backend, kernelSource, options.onWarning)) };
+          return { cell, landscape, buffers, ...(await kernelCode(cell, backend, precision, kernelSource, options.onWarning)) };
         }),
       ),
     })),
@@ -99,7 +115,7 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
       for (let from = 0; from < restarts; from += chunk)
         tasks.push({
           ...(c.binary ? { binary: c.binary } : { source: c.source! }),
-          file: c.binary ? c.cell.wasmKernel! : c.cell.kernel,
+          file: c.file,
           jobs: splitForCurves(c.buffers, from, Math.min(chunk, restarts - from)).map(([start, count]) => sliceJob(c.buffers, c.experiment, start, count)),
         });
       for (const task of tasks.slice(owner.size)) owner.set(task, c);
@@ -140,6 +156,7 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
     optspecVersion: plan.optspecVersion,
     seed: seeds.size === 1 ? [...seeds][0]! : null,
     backend: backendsUsed(all),
+    precision: precisionsUsed(all),
     workers,
     node: process.version,
     cpu: cpus()[0]?.model ?? "unknown",
@@ -188,17 +205,40 @@ export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experime
   };
 }
 
-/** A cell's kernel for `backend`: JavaScript source, or a wasm binary assembled from its WAT. */
-async function kernelCode(cell: PlanCell, backend: Backend, kernelSource: KernelSource, onWarning?: (message: string) => void): Promise<{ source?: string; binary?: Uint8Array }> {
-  if (backend === "js" || (backend === "auto" && !cell.wasmKernel)) return { source: kernelSource(cell.kernel) };
-  if (!cell.wasmKernel) throw new Error(`the plan has no WebAssembly kernel for ${cell.optimizer} on ${cell.landscape}; compile it with 'optc compile', which writes both`);
+/** A cell's kernel for `backend` and `precision`: JavaScript source, or a wasm binary assembled from its WAT; `file` names it. */
+async function kernelCode(
+  cell: PlanCell,
+  backend: Backend,
+  precision: Precision,
+  kernelSource: KernelSource,
+  onWarning?: (message: string) => void,
+): Promise<{ source?: string; binary?: Uint8Array; file: string; precision: Precision }> {
+  const javascript = () => ({ source: kernelSource(cell.kernel), file: cell.kernel, precision: "f64" as const });
+  const wat = precision === "f32" ? cell.wasmKernelF32 : cell.wasmKernel;
+  const what = precision === "f32" ? "single-precision WebAssembly kernel" : "WebAssembly kernel";
+  // Single precision falls back too, with the warning saying the cell runs in double precision.
+  const fallback = precision === "f32" ? "runs in JavaScript, in double precision" : "runs in JavaScript";
+  if (backend === "js") return javascript();
+  if (!wat) {
+    if (backend === "auto") {
+      if (precision === "f32") onWarning?.(`the plan has no ${what} for ${cell.optimizer} on ${cell.landscape}; it ${fallback}`);
+      return javascript();
+    }
+    throw new Error(`the plan has no ${what} for ${cell.optimizer} on ${cell.landscape}; compile it with 'optc compile${precision === "f32" ? " --precision f32" : ""}', which writes it`);
+  }
   try {
-    return { binary: await assembleWat(kernelSource(cell.wasmKernel), cell.wasmKernel) };
+    return { binary: await assembleWat(kernelSource(wat), wat), file: wat, precision };
   } catch (error) {
     if (backend === "wasm") throw error;
-    onWarning?.(`the WebAssembly kernel ${cell.wasmKernel} did not load (${error instanceof Error ? error.message : error}); ${cell.optimizer} on ${cell.landscape} runs in JavaScript`);
-    return { source: kernelSource(cell.kernel) };
+    onWarning?.(`the ${what} ${wat} did not load (${error instanceof Error ? error.message : error}); ${cell.optimizer} on ${cell.landscape} ${fallback}`);
+    return javascript();
   }
+}
+
+/** What arithmetic ran: "f64", "f32", or "f32+f64" when single precision fell back to JavaScript for some cells. */
+function precisionsUsed(cells: readonly { precision: Precision }[]): string {
+  const single = cells.filter((c) => c.precision === "f32").length;
+  return single === 0 ? "f64" : single === cells.length ? "f32" : "f32+f64";
 }
 
 /** What ran: "js", "wasm", or "wasm+js" when `auto` used both. */

@@ -21,6 +21,19 @@ import { conditionReadsGradient, conditionReadsLoss, type CondIR, type Optimizer
 
 export const LANES = 4;
 
+/**
+ * The 2-D noise's angle (see `noise`): y = ((29 bits) + 0.5) * step in (0, pi/4), and the
+ * coefficients of sin y = y + y z S(z), cos y = 1 + z C(z) with z = y^2 (near-minimax on
+ * (0, pi/4), error within an ulp), each evaluated by Estrin's scheme (short dependency
+ * chains) in an order every emitter keeps, so that every backend gives the same bits.
+ */
+export const ANGLE = {
+  fractionMask: 0x1fffffff,
+  step: 1.4629180792671596e-9,
+  sine: [-0.16666666666666666, 0.008333333333330948, -0.00019841269836758574, 2.755731610255244e-6, -2.5051131845003624e-8, 1.5918129294866608e-10],
+  cosine: [-0.49999999999999967, 0.04166666666663093, -0.0013888888882127952, 2.480158262335195e-5, -2.755585551192951e-7, 2.066550487012274e-9],
+} as const;
+
 export interface EmittedKernel {
   readonly source: string;
   /** Gradient evaluations per loop pass when every pass costs the same, else undefined. */
@@ -91,7 +104,6 @@ class KernelEmitter {
     // kernel: closures made per call would deoptimize the calls on every new job.
     out.push(`"use strict";`);
     out.push(...RNG_SOURCE.split("\n"));
-    out.push(`const QUADRANT_COS = [1, 0, -1, 0], QUADRANT_SIN = [0, 1, 0, -1];`);
     out.push(`function lossAt(${coords.map((i) => `w${i}`).join(", ")}) {`, ...indent(this.lossInto(new Lane(""), "const loss", "w"), 1), `  return loss;`, `}`);
     const slotParams = this.slotVariables(new Lane(""));
     const stateParams = [...coords.map((i) => `w${i}`), "t", "ev", "c", "passes", "rec", ...slotParams];
@@ -436,19 +448,20 @@ class KernelEmitter {
         out.push(`  ${apply(0, family === "ball" ? `${s} * u` : `(u < 0 ? -${s} : ${s})`)}`);
       }
     } else if (d === 2) {
-      // A uniform angle from one 32-bit draw, without Math.sin/cos (a library call each)
-      // and without rejection (a branch that mispredicts): the top two bits choose the
-      // quadrant, the other 30 an angle x in (-pi/4, pi/4), whose sine and cosine come from
-      // their Taylor series (error below 1e-15), rotated by pi/4 plus the quadrant.
+      // A uniform angle from one 32-bit draw h, theta = 2 pi (h + 0.5) / 2^32 (h unsigned),
+      // without Math.sin/cos (a library call each) and without rejection (a branch that
+      // mispredicts). The top three bits are the octant; the other 29 give an angle y in
+      // (0, pi/4), reflected in odd octants, whose sine and cosine are polynomials (ANGLE,
+      // within an ulp); the octant's symmetry swaps and negates them, by products with 0, 1
+      // and -1 (exact: both are nonzero), which the wasm emitter does with bit masks.
       const h = drawBits();
-      out.push(`  const quadrant = ${h} >>> 30;`);
-      out.push(`  const x = ((${h} & 0x3fffffff) + 0.5) * 1.4629180792671596e-9 - 0.7853981633974483, x2 = x * x;`);
-      out.push(`  const sx = x * (1 + x2 * (-1 / 6 + x2 * (1 / 120 + x2 * (-1 / 5040 + x2 * (1 / 362880 + x2 * (-1 / 39916800 + x2 * (1 / 6227020800 + x2 * (-1 / 1307674368000))))))));`);
-      out.push(`  const cx = 1 + x2 * (-0.5 + x2 * (1 / 24 + x2 * (-1 / 720 + x2 * (1 / 40320 + x2 * (-1 / 3628800 + x2 * (1 / 479001600 + x2 * (-1 / 87178291200 + x2 / 20922789888000)))))));`);
-      out.push(`  const c45 = (cx - sx) * 0.7071067811865476, s45 = (sx + cx) * 0.7071067811865476, qc = QUADRANT_COS[quadrant], qs = QUADRANT_SIN[quadrant];`);
+      const poly = (c: readonly number[]) => `(${num(c[0]!)} + ${num(c[1]!)} * z) + z2 * (${num(c[2]!)} + ${num(c[3]!)} * z) + z4 * (${num(c[4]!)} + ${num(c[5]!)} * z)`;
+      out.push(`  const hx = ${h} ^ (${h} << 1), y = (((${h} ^ ((${h} << 2) >> 31)) & 0x${ANGLE.fractionMask.toString(16)}) + 0.5) * ${num(ANGLE.step)}, z = y * y, z2 = z * z, z4 = z2 * z2;`);
+      out.push(`  const sy = y + y * z * (${poly(ANGLE.sine)}), cy = 1 + z * (${poly(ANGLE.cosine)});`);
+      out.push(`  const swap = (hx >>> 30) & 1, keep = 1 - swap;`);
       const radius = family === "ball" ? `${s} * Math.sqrt(${draw()})` : family === "sphere" ? s : `${s} * Math.sqrt(-2 * Math.log(${draw()}))`;
       out.push(`  const radius = ${radius};`);
-      out.push(`  ${apply(0, "radius * (qc * c45 - qs * s45)")} ${apply(1, "radius * (qs * c45 + qc * s45)")}`);
+      out.push(`  ${apply(0, `radius * (((hx >> 31) | 1) * (keep * cy + swap * sy))`)} ${apply(1, `radius * (((${h} >> 31) | 1) * (swap * cy + keep * sy))`)}`);
     } else if (family === "ball" && d === 3) {
       const us = pointInBall(d);
       out.push(`  ${us.map((u, i) => apply(i, `${s} * ${u}`)).join(" ")}`);

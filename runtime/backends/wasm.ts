@@ -1,11 +1,14 @@
-// Loading a wasm kernel (compiler/emit/emit-wasm.ts): assembles the WAT with wabt, links the
-// host's Math for the functions wasm lacks, and wraps `run` as a drop-in for the JS kernel:
-// the job's inputs are copied into the module's memory, the outputs copied back.
+// Loading a wasm kernel (compiler/emit/emit-wasm.ts), of either precision: assembles the WAT
+// with wabt, links the host's Math for the functions wasm lacks, and wraps `run` as a drop-in
+// for the JS kernel: the job's inputs are copied into the module's memory (after the bytes the
+// kernel reserves for itself), the outputs copied back. Buffers are f64 in both precisions.
 import type wabtInit from "wabt";
 import type { Kernel, KernelJob } from "../kernel.js";
 
 interface WasmExports {
   readonly memory: WebAssembly.Memory;
+  /** Bytes at the start of memory that the kernel uses itself; the job's arrays go after them. */
+  readonly reserved?: WebAssembly.Global;
   readonly run: (
     count: number,
     budget: number,
@@ -48,8 +51,9 @@ export const WASM_RUN_SOURCE = `function runWasmJob(wasm, job) {
   const count = job.count;
   const dims = job.start.length;
   const curveLength = job.curve ? count * job.curvePoints : 0;
-  // Layout: keys (8 bytes a restart), then f64 arrays, each 8-byte aligned.
-  const keys = 0;
+  // Layout: the kernel's own bytes (its exported "reserved", absent in older kernels), keys
+  // (8 bytes a restart), then f64 arrays, each 8-byte aligned.
+  const keys = wasm.reserved ? wasm.reserved.value : 0;
   const start = keys + 8 * count;
   const end = start + 8 * dims * count;
   const loss = end + 8 * dims * count;

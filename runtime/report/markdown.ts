@@ -15,6 +15,7 @@ export function reproducibilityFacts(results: Results): [label: string, value: s
     [results.seed !== null ? "seed" : "seeds", seeds],
     ["optspec", results.optspecVersion],
     ["backend", results.backend],
+    ["precision", results.precision ?? "f64"],
     ["Node", results.node],
     ["CPU", results.cpu],
     ["workers", results.workers === 0 ? "0 (main thread)" : String(results.workers)],

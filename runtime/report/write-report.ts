@@ -151,7 +151,7 @@ function replaceFolder(source: string, target: string): void {
 const NON_FINITE = new Set(["NaN", "Infinity", "-Infinity"]);
 // Keys whose values are text, so a name that reads "NaN" stays a name.
 const TEXT_KEYS = new Set([
-  "spec", "specHash", "optspecVersion", "backend", "node", "cpu", "name", "declaration", "kind", "landscape", "optimizer",
+  "spec", "specHash", "optspecVersion", "backend", "precision", "node", "cpu", "name", "declaration", "kind", "landscape", "optimizer",
   "text", "location", "mode", "test", "expected", "effectSizeName", "adjust", "error",
 ]);
 
@@ -177,6 +177,7 @@ function resultsProblem(r: unknown): string | undefined {
   if (!isObject(r)) return "not an object";
   for (const key of ["spec", "specHash", "optspecVersion", "backend", "node", "cpu"]) if (typeof r[key] !== "string") return `no '${key}'`;
   for (const key of ["workers", "wallSeconds"]) if (typeof r[key] !== "number") return `no '${key}'`;
+  if (r.precision !== undefined && typeof r.precision !== "string") return "a precision that is not text";
   if (!Array.isArray(r.experiments)) return "no experiments list";
   for (const [i, e] of r.experiments.entries()) {
     const where = `experiment ${i + 1}`;

@@ -40,7 +40,7 @@ function handInterleavedGd(start: Float64Array[], end: Float64Array[], budget: n
 async function kernelThroughput(plan: Plan, kernels: ReadonlyMap<string, string>, budget: number) {
   const experiment = { ...plan.experiments[0]!, restarts: RESTARTS, budget: { gradients: budget, iterations: null } };
   const landscape = experiment.landscapes.find((l) => l.name === "Himmelblau")!;
-  const rows: { optimizer: string; js: number; wasm: number }[] = [];
+  const rows: { optimizer: string; js: number; wasm: number; wasm32: number }[] = [];
   const throughput = (kernel: (job: ReturnType<typeof sliceJob>) => void, optimizer: string) => {
     const buffers = prepareCell(experiment, landscape, optimizer, RESTARTS, false);
     const times: number[] = [];
@@ -54,7 +54,8 @@ async function kernelThroughput(plan: Plan, kernels: ReadonlyMap<string, string>
   for (const cell of experiment.cells.filter((c) => c.landscape === "Himmelblau")) {
     const js = throughput(loadKernel(kernels.get(cell.kernel)!), cell.optimizer);
     const wasm = throughput(await loadWasmKernel(kernels.get(cell.wasmKernel!)!), cell.optimizer);
-    rows.push({ optimizer: cell.optimizer, js, wasm });
+    const wasm32 = throughput(await loadWasmKernel(kernels.get(cell.wasmKernelF32!)!), cell.optimizer);
+    rows.push({ optimizer: cell.optimizer, js, wasm, wasm32 });
   }
   const start = prepareCell(experiment, landscape, "GD", RESTARTS, false);
   const times: number[] = [];
@@ -67,7 +68,7 @@ async function kernelThroughput(plan: Plan, kernels: ReadonlyMap<string, string>
 }
 
 async function main() {
-  const compiled = compileSpec(SPEC, { backends: ["js", "wasm"] });
+  const compiled = compileSpec(SPEC, { backends: ["js", "wasm"], precisions: ["f64", "f32"] });
   if (!compiled.plan) throw new Error("the paper spec does not compile");
   const plan = compiled.plan;
   console.log(`optspec bench on ${availableParallelism()} cores, Node ${process.version}\n`);
@@ -76,10 +77,11 @@ async function main() {
   const { rows, hand } = await kernelThroughput(plan, compiled.kernels, budget);
   console.log(`Kernel throughput on Himmelblau, ${RESTARTS} restarts x ${budget} gradients, one thread (M trajectory-steps/s):`);
   console.log(`  hand-written GD, 4 trajectories interleaved (JS)   ${(hand / 1e6).toFixed(0).padStart(5)}`);
-  console.log(`  ${"".padEnd(50)}   JS   wasm`);
+  console.log(`  ${"".padEnd(50)}   JS   wasm  wasm f32`);
   const percent = (v: number) => `${((100 * v) / hand).toFixed(0)}%`;
+  const column = (v: number, width: number) => (v / 1e6).toFixed(0).padStart(width);
   for (const r of rows)
-    console.log(`  ${r.optimizer.padEnd(50)}${(r.js / 1e6).toFixed(0).padStart(5)}  ${(r.wasm / 1e6).toFixed(0).padStart(5)}${r.optimizer === "GD" ? `   (${percent(r.js)} and ${percent(r.wasm)} of hand-written)` : ""}`);
+    console.log(`  ${r.optimizer.padEnd(50)}${column(r.js, 5)}  ${column(r.wasm, 5)}  ${column(r.wasm32, 8)}${r.optimizer === "GD" ? `   (${percent(r.js)} and ${percent(r.wasm)} of hand-written)` : ""}`);
 
   console.log(`\nWorker threads, the whole table in-process (wall s):`);
   const cases = [
@@ -104,6 +106,7 @@ async function main() {
   const variants: [string, string[]][] = [
     ["--no-report (default: auto backend)", ["--no-report"]],
     ["--no-report --backend js", ["--no-report", "--backend", "js"]],
+    ["--no-report --precision f32", ["--no-report", "--precision", "f32"]],
     ["--no-report --workers 0", ["--no-report", "--workers", "0"]],
     ["--no-report --workers 2", ["--no-report", "--workers", "2"]],
     ["with the report (figures)", ["--report", "dist/bench-report"]],

@@ -13,6 +13,7 @@ import { emitWasmKernel } from "../../../compiler/emit/emit-wasm.js";
 import { loadKernel, prepareCell, sliceJob, type KernelJob } from "../../../runtime/kernel.js";
 import { loadWasmKernel } from "../../../runtime/backends/wasm.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
+import { bits, noiseStream, restartKeys } from "../../../runtime/rng.js";
 import { compileText } from "../../support/run-spec.js";
 
 const PATH = "/virtual/wasm.optspec";
@@ -127,9 +128,12 @@ optimizer Hopper(lr = 1e-3) {
       }
   });
 
-  it("runs lockstep kernels in f64x2 and the others one trajectory at a time", () => {
+  it("runs lockstep kernels in f64x2 (sixteen lanes) and the others one trajectory at a time", () => {
     const wat = (optimizer: string) => emitWasmKernel(spec.lowered.optimizers.find((o) => o.name === optimizer)!, spec.lowered.landscapes.find((l) => l.ir.name === "Himmelblau")!.ir).wat;
-    for (const optimizer of ["GD", "NiG_GD", "SAM"]) expect(wat(optimizer), optimizer).toContain("f64x2");
+    for (const optimizer of ["GD", "NiG_GD", "SAM"]) {
+      expect(wat(optimizer), optimizer).toContain("f64x2");
+      expect(wat(optimizer), optimizer).toContain("after 16 trajectories in lockstep (f64x2)");
+    }
     // NiG_GD's 2-D noise draws four lanes' bits at once.
     expect(wat("NiG_GD")).toContain("i32x4.mul");
     for (const optimizer of ["NiM_GD", "NiM_BH", "NiG_MBH"]) expect(wat(optimizer), optimizer).not.toContain("f64x2");
@@ -169,6 +173,22 @@ optimizer Shaken(lr = 1e-3) {
           expect(wasm, `${optimizer} on ${landscape}, budget ${budget}`).toEqual(js);
         }
       }
+  });
+
+  it("draws 2-D noise in the direction 2 pi (h + 0.5) / 2^32 of each draw h (unsigned), within 2e-15", async () => {
+    const probe = lower(`
+landscape Flat { vars x in [-1, 1], y in [-1, 1] f = 0 * x }
+optimizer Probe { perturb gradient sphere(1); descend 1 }
+experiment E { on Flat run Probe restarts 256 budget 1 gradients init at (0, 0) seed 13 }`);
+    const { js, wasm } = await both(probe, "Probe", "Flat");
+    const keys = restartKeys(13, noiseStream("E", "Probe", "Flat"), 0, 256);
+    for (let r = 0; r < 256; r++) {
+      // descend 1 from the origin on a flat landscape: w = -zeta.
+      const theta = (2 * Math.PI * ((bits(keys[2 * r]!, keys[2 * r + 1]!, 0) >>> 0) + 0.5)) / 2 ** 32;
+      expect(Math.abs(-js.end[0]![r]! - Math.cos(theta))).toBeLessThan(2e-15);
+      expect(Math.abs(-js.end[1]![r]! - Math.sin(theta))).toBeLessThan(2e-15);
+    }
+    expect(wasm).toEqual(js);
   });
 
   it("matches on a budget in iterations (no gradient budget, no curves)", async () => {
