@@ -22,7 +22,7 @@ import { PLAN_FORMAT, PLAN_VERSION, type Plan } from "./plan.js";
 import { evaluateHypotheses, tallyChecks } from "./hypotheses.js";
 import { formatHypotheses } from "./report/hypotheses.js";
 import { formatJUnit } from "./report/junit.js";
-import { formatStationaryTables } from "./report/table.js";
+import { formatStationaryTables, formatTaskTables } from "./report/table.js";
 import { formatMarkdownReport } from "./report/markdown.js";
 import { checkReportFolder, defaultReportDir, ReportError, resultsFromJson, writeReport } from "./report/write-report.js";
 import { createProgress } from "./progress.js";
@@ -218,6 +218,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     "no-report": { type: "boolean" },
     backend: { type: "string" },
     precision: { type: "string" },
+    trajectories: { type: "string" },
   });
   const backend = values.backend ?? "auto";
   if (backend !== "js" && backend !== "wasm" && backend !== "auto") throw new UsageError(`--backend must be 'js', 'wasm' or 'auto', got '${backend}'`);
@@ -227,6 +228,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const restarts = integerFlag(values.restarts, "restarts", 1);
   const seed = integerFlag(values.seed, "seed", 0);
   const workers = integerFlag(values.workers, "workers", 0);
+  const trajectories = integerFlag(values.trajectories, "trajectories", 1);
   if (values.json !== undefined && values.json !== "-") checkWritableFile(values.json, "--json");
   if (values.junit !== undefined) checkWritableFile(values.junit, "--junit");
   if (values.report !== undefined && values["no-report"]) throw new UsageError("--report and --no-report contradict each other; give one");
@@ -261,6 +263,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     // Loss curves feed the report's figures and saved results only; without either, skip them.
     const curves = reportDir !== undefined || values.json !== undefined;
     results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves, backend, precision, onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
+    if (plan.taskExperiments?.length) results = await runTasks(plan, results, { backend, seed, trajectories, quiet: values.quiet ?? false, io });
   } finally {
     progress.stop();
     await pool?.close();
@@ -271,7 +274,10 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   else if (values.json !== undefined) writeAtomically(resolve(values.json), `${resultsToJson(evaluated)}\n`);
   if (values.junit !== undefined) writeAtomically(resolve(values.junit), formatJUnit(evaluated.hypotheses ?? [], plan.spec, results.wallSeconds));
   const report = values.json === "-" ? io.stderr : io.stdout;
-  if (!values.quiet) report(`${formatStationaryTables(results)}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${results.workers === 0 ? "this thread" : `${results.workers} worker threads`}\n`);
+  if (!values.quiet) {
+    const tables = [formatStationaryTables(results), formatTaskTables(results)].filter((t) => t !== "").join("\n\n");
+    report(`${tables}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${results.workers === 0 ? "this thread" : `${results.workers} worker threads`}\n`);
+  }
   if (evaluated.hypotheses) report(`\n${formatHypotheses(evaluated.hypotheses, io.color)}\n`);
   if (reportDir !== undefined) {
     await writeReport(reportDir, evaluated);
@@ -279,6 +285,31 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   }
   appendStepSummary(evaluated, io);
   return evaluated.hypotheses && tallyChecks(evaluated.hypotheses).failed > 0 ? EXIT.hypothesisFailed : EXIT.ok;
+}
+
+/**
+ * Trains the plan's experiments on tasks (after the landscapes) and adds them to the results.
+ * tfjs loads only here, so specs without tasks start as fast as before.
+ */
+async function runTasks(plan: Plan, results: Results, options: { backend: string; seed: number | undefined; trajectories: number | undefined; quiet: boolean; io: Io }): Promise<Results> {
+  const started = performance.now();
+  const { runTaskExperiments } = await import("./tasks/run.js");
+  const taskExperiments = await runTaskExperiments(plan.taskExperiments!, {
+    backend: taskBackend(options.backend),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.trajectories !== undefined ? { trajectories: options.trajectories } : {}),
+    onProgress: ({ experiment, done, total }) => {
+      if (!options.quiet) options.io.stderr(`optc: ${experiment}: ${done}/${total} trajectories trained (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+    },
+  });
+  return { ...results, taskExperiments, wallSeconds: results.wallSeconds + (performance.now() - started) / 1000 };
+}
+
+/** The tfjs backend a `--backend` value asks for: `js` is tfjs's pure-JavaScript `cpu` backend. */
+function taskBackend(backend: string): "auto" | "tfjs-node-gpu" | "tfjs-node" | "wasm" | "cpu" {
+  if (backend === "js" || backend === "cpu") return "cpu";
+  if (backend === "wasm" || backend === "tfjs-node" || backend === "tfjs-node-gpu") return backend;
+  return "auto";
 }
 
 function readPlan(path: string): Plan {

@@ -5,6 +5,7 @@
 import type { Results } from "../results.js";
 import type { Figure } from "./figures/index.js";
 import { checkRow, describeExperiment, describeHypothesis, reproducibilityFacts, stationaryTables, tallyLine } from "./markdown.js";
+import { describeTaskExperiment, taskTables } from "./table.js";
 
 function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
@@ -65,7 +66,8 @@ export function renderHtmlReport(results: Results, figures: readonly Figure[]): 
     "</dl>",
   ];
   if (results.hypotheses?.length) out.push(`<p class="summary">Hypotheses: ${escape(tallyLine(results.hypotheses))}</p>`);
-  out.push("</header>", "<main>", '<section id="tables">', "<h2>Stationary distributions</h2>");
+  out.push("</header>", "<main>", '<section id="tables">');
+  if (results.experiments.length > 0) out.push("<h2>Stationary distributions</h2>");
   for (const e of results.experiments) {
     out.push(`<h3>Experiment ${escape(e.name)}</h3>`, `<p class="note">${escape(describeExperiment(e))}</p>`);
     for (const t of stationaryTables(e)) {
@@ -78,6 +80,20 @@ export function renderHtmlReport(results: Results, figures: readonly Figure[]): 
     }
   }
   out.push("</section>");
+  if (results.taskExperiments?.length) {
+    out.push('<section id="tasks">', "<h2>Populations on tasks</h2>");
+    for (const e of results.taskExperiments) {
+      out.push(`<h3>Experiment ${escape(e.name)}</h3>`, `<p class="note">${escape(describeTaskExperiment(e))}</p>`);
+      for (const t of taskTables(e)) {
+        out.push('<div class="scroll"><table class="stationary">', `<caption>${escape(t.caption)}</caption>`, "<thead><tr>", '<th scope="col">optimizer</th>');
+        for (const h of t.header.slice(1)) out.push(`<th scope="col">${escape(h)}</th>`);
+        out.push("</tr></thead>", "<tbody>");
+        for (const r of t.rows) out.push(`<tr><th scope="row">${escape(r[0]!)}</th>${r.slice(1).map((v) => `<td class="num">${escape(v)}</td>`).join("")}</tr>`);
+        out.push("</tbody></table></div>");
+      }
+    }
+    out.push("</section>");
+  }
   if (figures.length) {
     out.push('<section id="figures">', "<h2>Figures</h2>");
     for (const f of figures)

@@ -5,6 +5,7 @@ import { tallyChecks, type CheckResult, type HypothesisResult, type SummaryValue
 import type { ExperimentResult, Results } from "../results.js";
 import type { Figure } from "./figures/index.js";
 import { describeEffect, formatNumber } from "./hypotheses.js";
+import { describeTaskExperiment, taskTables } from "./table.js";
 
 /** What reproduces the run, as (label, value) pairs in reading order. */
 export function reproducibilityFacts(results: Results): [label: string, value: string][] {
@@ -130,7 +131,7 @@ export function formatMarkdownReport(results: Results, figures?: readonly Figure
   const lines = [`# optspec report: ${cell(results.spec)}`, ""];
   lines.push(...table(["run", ""], ["l", "l"], reproducibilityFacts(results).map(([label, value]) => [label, cell(value)])), "");
   if (results.hypotheses?.length) lines.push(`Hypotheses: **${tallyLine(results.hypotheses)}**`, "");
-  lines.push("## Stationary distributions", "");
+  if (results.experiments.length > 0) lines.push("## Stationary distributions", "");
   for (const e of results.experiments) {
     lines.push(`### Experiment ${cell(e.name)}`, "", cell(describeExperiment(e)), "");
     for (const t of stationaryTables(e)) {
@@ -138,6 +139,14 @@ export function formatMarkdownReport(results: Results, figures?: readonly Figure
       const header = ["optimizer", ...t.columns.map((c) => (c.kind ? `${cell(c.name)} (${c.kind})` : cell(c.name))), "diverged", "grad/restart"];
       const rows = t.rows.map((r) => [cell(r.optimizer), ...r.percents, r.diverged, r.gradients]);
       lines.push(...table(header, ["l", ...header.slice(1).map(() => "r" as const)], rows), "");
+    }
+  }
+  if (results.taskExperiments?.length) lines.push("## Populations on tasks", "");
+  for (const e of results.taskExperiments ?? []) {
+    lines.push(`### Experiment ${cell(e.name)}`, "", cell(describeTaskExperiment(e)), "");
+    for (const t of taskTables(e)) {
+      lines.push(cell(t.caption), "");
+      lines.push(...table(["optimizer", ...t.header.slice(1).map(cell)], ["l", ...t.header.slice(1).map(() => "r" as const)], t.rows.map((r) => [cell(r[0]!), ...r.slice(1)])), "");
     }
   }
   if (figures?.length) {

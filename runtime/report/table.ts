@@ -40,30 +40,44 @@ export function formatTaskTables(results: Results): string {
   return (results.taskExperiments ?? []).map(formatTaskExperiment).join("\n\n");
 }
 
-function formatTaskExperiment(e: TaskExperimentResult): string {
+/** What a task table shows: a caption and, per optimizer, one row of numbers (as text). */
+export interface TaskTable {
+  readonly caption: string;
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** The headline of an experiment on tasks, in one line. */
+export function describeTaskExperiment(e: TaskExperimentResult): string {
   const budget = e.budget.epochs !== null ? `${e.budget.epochs} epochs` : e.budget.gradients !== null ? `${e.budget.gradients} gradient evaluations` : `${e.budget.iterations} iterations`;
   const unit = e.snapshot.unit === "iterations" ? "steps" : e.snapshot.unit;
-  const blocks = [`Experiment ${e.name}: ${e.trajectories} trajectories, budget ${budget}, snapshot every ${e.snapshot.every} ${unit}, seed ${e.seed}, tfjs backend ${e.backend}`];
-  for (const task of e.tasks) {
-    const runs = e.runs.filter((r) => r.task === task.name);
+  return `${e.trajectories} trajectories, budget ${budget}, snapshot every ${e.snapshot.every} ${unit}, seed ${e.seed}, tfjs backend ${e.backend}`;
+}
+
+/** Per task, a row per optimizer: diverged trajectories, gradients, the final metric and each population's mean metric and loss. */
+export function taskTables(e: TaskExperimentResult): TaskTable[] {
+  return e.tasks.map((task) => {
     const metric = task.metric === "accuracy" ? "acc" : "F1";
     const header = ["", "diverged", "grad/traj", `final ${metric}`, ...e.populations.flatMap((p) => [`${p.name} ${metric}`, `${p.name} loss`])];
-    const rows = runs.map((run) => {
-      const finals = run.trajectories.map((t) => t.snapshots.at(-1)?.metric ?? NaN);
-      return [
+    const rows = e.runs
+      .filter((r) => r.task === task.name)
+      .map((run) => [
         run.optimizer,
         String(run.trajectories.filter((t) => t.diverged).length),
         (run.trajectories.reduce((sum, t) => sum + t.gradientEvaluations, 0) / run.trajectories.length).toFixed(0),
-        mean(finals).toFixed(4),
+        mean(run.trajectories.map((t) => t.snapshots.at(-1)?.metric ?? NaN)).toFixed(4),
         ...e.populations.flatMap((p) => {
           const members = populationSnapshots(run, p.name);
           return [mean(members.map((m) => m.metric)).toFixed(4), mean(members.map((m) => m.loss)).toFixed(4)];
         }),
-      ];
-    });
-    const notes = ["", "", "", "mean", ...e.populations.flatMap(() => ["mean", "mean"])];
-    blocks.push(formatGrid(`${task.name}: ${task.model} on ${task.data} (${task.parameters} parameters, batch ${task.batch}, ${task.batchesPerEpoch} steps per epoch)`, [header, notes, ...rows]));
-  }
+      ]);
+    return { caption: `${task.name}: ${task.model} on ${task.data} (${task.parameters} parameters, batch ${task.batch}, ${task.batchesPerEpoch} steps per epoch; means over trajectories and members)`, header, rows };
+  });
+}
+
+function formatTaskExperiment(e: TaskExperimentResult): string {
+  const blocks = [`Experiment ${e.name}: ${describeTaskExperiment(e)}`];
+  for (const t of taskTables(e)) blocks.push(formatGrid(t.caption, [[...t.header], t.header.map((h, i) => (i >= 3 ? "mean" : "")), ...t.rows.map((r) => [...r])]));
   return blocks.join("\n\n");
 }
 

@@ -1,7 +1,7 @@
 // Every task names a known data loader and model with arguments of the right type, a known
 // loss and metric, and a positive batch; every setting is given once. Lowers each task to
 // the plan's form, so the runtime reads checked values only.
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Expr, Span, TaskDecl, TaskValue } from "../../../grammar/index.js";
 import { diagnostic } from "../../diagnostics/diagnostic.js";
 import { didYouMean } from "../../diagnostics/suggest.js";
@@ -113,7 +113,8 @@ function checkTask(decl: TaskDecl, ctx: CheckContext): PlanTask | undefined {
   if (ctx.diagnostics.slice(before).some((d) => d.severity === "error") || !data || !model) return undefined;
   return {
     name: decl.name.name,
-    baseDir: dirname(decl.span.file),
+    // Absolute, so a compiled plan runs from any folder.
+    baseDir: resolve(dirname(decl.span.file)),
     data: { loader: data.callee as PlanTaskData["loader"], args: data.args },
     model: { kind: model.callee, ...model.args } as unknown as PlanTaskModel,
     loss,

@@ -4,6 +4,7 @@ import { endPointsFigure } from "./endpoints.js";
 import { lossesFigure } from "./losses.js";
 import { renderVega, renderVegaLite } from "./render.js";
 import { sharesFigure } from "./shares.js";
+import { snapshotsFigure } from "./snapshots.js";
 
 export interface Figure {
   /** A file-name-safe slug, unique within a report (`Table1-Himmelblau-endpoints`). */
@@ -58,6 +59,15 @@ export async function renderFigures(results: Results, options: FigureOptions = {
       if (losses) {
         const id = uniqueId(experiment.name, landscape.name, "loss");
         figures.push({ id, title: `Loss curves on ${landscape.name} (${experiment.name})`, caption: losses.caption, svg: await renderVegaLite(losses.spec, id) });
+      }
+    }
+  }
+  for (const experiment of results.taskExperiments ?? []) {
+    for (const task of experiment.tasks) {
+      const snapshots = snapshotsFigure(experiment, task.name);
+      if (snapshots) {
+        const id = uniqueId(experiment.name, task.name, "snapshots");
+        figures.push({ id, title: `Snapshots on ${task.name} (${experiment.name})`, caption: snapshots.caption, svg: await renderVegaLite(snapshots.spec, id) });
       }
     }
   }
