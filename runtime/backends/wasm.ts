@@ -2,6 +2,10 @@
 // with wabt, links the host's Math for the functions wasm lacks, and wraps `run` as a drop-in
 // for the JS kernel: the job's inputs are copied into the module's memory (after the bytes the
 // kernel reserves for itself), the outputs copied back. Buffers are f64 in both precisions.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type wabtInit from "wabt";
 import type { Kernel, KernelJob } from "../kernel.js";
 
@@ -28,8 +32,53 @@ interface WasmExports {
 
 let wabtModule: Promise<Awaited<ReturnType<typeof wabtInit>>> | undefined;
 
-/** Assembles WAT text to a wasm binary (wabt, offline; SIMD allowed for later kernels). */
+/**
+ * The folder of assembled kernels, keyed by a hash of their text: loading wabt and assembling
+ * two dozen kernels costs more than running the paper's whole table. `OPTSPEC_CACHE_DIR`
+ * moves it (an empty value turns the cache off); by default it is `$XDG_CACHE_HOME/optspec`
+ * or `~/.cache/optspec`.
+ */
+export function wasmCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env["OPTSPEC_CACHE_DIR"];
+  if (configured !== undefined) return configured === "" ? undefined : configured;
+  const base = env["XDG_CACHE_HOME"] || join(homedir(), ".cache");
+  return join(base, "optspec", "wasm");
+}
+
+/**
+ * Assembles WAT text to a wasm binary, from the cache when an earlier run assembled the same
+ * text (a cached file that is not a valid module is assembled again); the cache never
+ * changes a result, only how long it takes. Cache failures (read-only home) are ignored.
+ */
 export async function assembleWat(wat: string, name = "kernel.wat"): Promise<Uint8Array> {
+  const dir = wasmCacheDir();
+  const file = dir && join(dir, `${createHash("sha256").update(CACHE_SALT).update(wat).digest("hex")}.wasm`);
+  if (file) {
+    try {
+      const cached = new Uint8Array(readFileSync(file));
+      if (WebAssembly.validate(cached)) return cached;
+    } catch {
+      // Not cached yet (or unreadable): assemble it.
+    }
+  }
+  const binary = await assembleWithWabt(wat, name);
+  if (file) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      const temporary = `${file}.${process.pid}.tmp`;
+      writeFileSync(temporary, binary);
+      renameSync(temporary, file);
+    } catch {
+      // A cache that cannot be written only costs the next run the assembly.
+    }
+  }
+  return binary;
+}
+
+/** Changes whenever the assembler's options do, so old cached binaries are not reused. */
+const CACHE_SALT = "wabt simd multi_value v1\0";
+
+async function assembleWithWabt(wat: string, name: string): Promise<Uint8Array> {
   // wabt is large: it is loaded only when a wasm kernel is assembled.
   wabtModule ??= import("wabt").then((m) => m.default());
   const wabt = await wabtModule;

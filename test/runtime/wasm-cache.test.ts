@@ -1,0 +1,59 @@
+// The cache of assembled WebAssembly kernels: the same bytes as wabt's, reused across runs,
+// a corrupt entry assembled again, and off when OPTSPEC_CACHE_DIR is empty.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { assembleWat, wasmCacheDir } from "../../runtime/backends/wasm.js";
+
+const WAT = `(module (func (export "twice") (param f64) (result f64) local.get 0 local.get 0 f64.add))`;
+const saved = process.env["OPTSPEC_CACHE_DIR"];
+
+afterEach(() => {
+  if (saved === undefined) delete process.env["OPTSPEC_CACHE_DIR"];
+  else process.env["OPTSPEC_CACHE_DIR"] = saved;
+});
+
+async function twice(binary: Uint8Array): Promise<number> {
+  const { instance } = await WebAssembly.instantiate(binary);
+  return (instance.exports["twice"] as (x: number) => number)(21);
+}
+
+describe("assembleWat's cache", () => {
+  it("stores one file per kernel text and returns the same bytes from it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "optspec-cache-"));
+    try {
+      process.env["OPTSPEC_CACHE_DIR"] = dir;
+      const first = await assembleWat(WAT);
+      expect(readdirSync(dir)).toHaveLength(1);
+      const second = await assembleWat(WAT);
+      expect([...second]).toEqual([...first]);
+      expect(await twice(second)).toBe(42);
+      await assembleWat(WAT.replace("f64.add", "f64.mul"));
+      expect(readdirSync(dir)).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("assembles again over a corrupt entry", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "optspec-cache-"));
+    try {
+      process.env["OPTSPEC_CACHE_DIR"] = dir;
+      const good = await assembleWat(WAT);
+      const [file] = readdirSync(dir);
+      writeFileSync(join(dir, file!), "not wasm");
+      expect([...(await assembleWat(WAT))]).toEqual([...good]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is off with an empty OPTSPEC_CACHE_DIR, and defaults under XDG_CACHE_HOME or ~/.cache", async () => {
+    expect(wasmCacheDir({ OPTSPEC_CACHE_DIR: "" })).toBeUndefined();
+    expect(wasmCacheDir({ XDG_CACHE_HOME: "/x" })).toBe(join("/x", "optspec", "wasm"));
+    expect(wasmCacheDir({})).toMatch(/\.cache[/\\]optspec[/\\]wasm$/);
+    process.env["OPTSPEC_CACHE_DIR"] = "";
+    expect(await twice(await assembleWat(WAT))).toBe(42);
+  });
+});
