@@ -13,6 +13,7 @@ import { Codes } from "./diagnostics/codes.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { emitKernel } from "./emit/emit-js.js";
 import { emitWasmKernel } from "./emit/emit-wasm.js";
+import { emitGpujsKernelIfSupported } from "./emit/emit-gpujs.js";
 import type { LandscapeIR } from "./lower/landscape.js";
 import { emitStraightLine } from "./symbolic/index.js";
 import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanExperiment, type Precision } from "./plan.js";
@@ -30,13 +31,16 @@ export interface CompileResult {
   readonly files: readonly LoadedFile[];
 }
 
-export type Backend = "js" | "wasm";
+export type Backend = "js" | "wasm" | "gpujs";
 
 export interface CompileOptions {
   readonly host?: SourceHost;
   /** The spec's text, when it does not come from the host. */
   readonly text?: string;
-  /** Which kernels to emit (default: JavaScript only). */
+  /**
+   * Which kernels to emit (default: JavaScript only; the JavaScript kernel is always emitted).
+   * "gpujs" adds a `.gpujs.js` kernel per cell that gpu.js can express (single precision).
+   */
   readonly backends?: readonly Backend[];
   /**
    * The precisions of the WebAssembly kernels (default: double only). Single precision adds a
@@ -92,12 +96,16 @@ function planExperiment(e: LoweredExperiment, kernels: Map<string, string>, back
       if (wat !== undefined) kernels.set(`${base}.wat`, wat);
       const wat32 = single ? wasmKernelText(optimizer, landscape, "f32") : undefined;
       if (wat32 !== undefined) kernels.set(`${base}.f32.wat`, wat32);
+      // A cell gpu.js cannot express (too many coordinates, ...) has none: runs fall back.
+      const gpujs = backends.includes("gpujs") ? emitGpujsKernelIfSupported(optimizer, landscape, `optspec gpu.js kernel: experiment ${e.name}, ${optimizer.name} on ${landscape.name}`) : undefined;
+      if (gpujs !== undefined) kernels.set(`${base}.gpujs.js`, gpujs.source);
       return {
         landscape: landscape.name,
         optimizer: optimizer.name,
         kernel: `${base}.js`,
         ...(wat !== undefined ? { wasmKernel: `${base}.wat` } : {}),
         ...(wat32 !== undefined ? { wasmKernelF32: `${base}.f32.wat` } : {}),
+        ...(gpujs !== undefined ? { gpujsKernel: `${base}.gpujs.js` } : {}),
         lockstepPassCost: kernel.lockstepPassCost ?? null,
         relativeCost: kernel.relativeCost,
       };

@@ -82,6 +82,11 @@ export interface PlanCell {
   readonly wasmKernel?: string;
   /** File name of the single-precision WebAssembly kernel (WAT text), when it was emitted. */
   readonly wasmKernelF32?: string;
+  /**
+   * File name of the gpu.js kernel (JavaScript for gpu.js, single precision), when it was
+   * emitted: only when asked for, and only for cells gpu.js can express (see emit-gpujs.ts).
+   */
+  readonly gpujsKernel?: string;
   readonly lockstepPassCost: number | null;
   /** Rough time per gradient evaluation relative to lockstep GD (schedules costly cells first). */
   readonly relativeCost: number;

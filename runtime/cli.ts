@@ -1,5 +1,5 @@
 // optc: the one thin module that wires the compiler and the runtime together.
-//   optc compile SPEC [--out DIR] [--precision f32]
+//   optc compile SPEC [--out DIR] [--precision f32] [--backend gpujs]
 //                                       check, write plan.json and the kernels
 //   optc run SPEC|PLAN [options]        run, print the stationary-distribution table and
 //                                       evaluate the hypotheses
@@ -33,10 +33,11 @@ export const EXIT = { ok: 0, specErrors: 1, hypothesisFailed: 1, usage: 2, runFa
 const USAGE = `optc ${OPTSPEC_VERSION}: compile and run .optspec optimizer experiments
 
 usage:
-  optc compile SPEC [--out DIR] [--precision f64|f32]
+  optc compile SPEC [--out DIR] [--precision f64|f32] [--backend gpujs]
                                        check SPEC, write DIR/plan.json and DIR/kernels/*.js
                                        (DIR defaults to out/<spec name>; --precision f32 adds
-                                       the single-precision WebAssembly kernels)
+                                       the single-precision WebAssembly kernels, --backend gpujs
+                                       the gpu.js kernels)
   optc run SPEC|PLAN [options]         run a spec or a compiled plan.json
       --json FILE                      write results as JSON (- for stdout)
       --junit FILE                     write the hypotheses' outcomes as JUnit XML
@@ -44,8 +45,14 @@ usage:
       --restarts N                     override every experiment's restarts
       --seed S                         override every experiment's seed
       --workers K                      worker threads (0 = this thread; default: by amount of work)
-      --backend auto|js|wasm           kernels to run (default auto: WebAssembly where it loads,
-                                       else JavaScript; all give the same bits)
+      --backend auto|js|wasm|gpujs     kernels to run (default auto: WebAssembly where it loads,
+                                       else JavaScript; these give the same bits; gpujs runs the
+                                       gpu.js kernels, in f32, on a GPU where gpu.js finds one;
+                                       auto uses them only on a GPU for >= 1e9 trajectory-steps,
+                                       and not with --precision f64). Tasks train on tfjs: auto
+                                       (tfjs-node-gpu, tfjs-node, wasm, cpu: the first that loads),
+                                       or force one with cpu (or js), wasm, tfjs-node, tfjs-node-gpu
+      --trajectories N                 override every task experiment's trajectories
       --precision f64|f32              arithmetic (default f64; f32 runs the single-precision
                                        WebAssembly kernels, with auto or wasm backends)
       --report DIR                     write the report (index.html, report.md, figures, results.json,
@@ -154,6 +161,9 @@ function onePositional(positionals: readonly string[], what: string): string {
   return positionals[0]!;
 }
 
+/** What `optc run --backend` accepts: kernel backends, and tfjs backends for tasks. */
+const RUN_BACKENDS: readonly string[] = ["auto", "js", "wasm", "gpujs", "cpu", "tfjs-node", "tfjs-node-gpu"];
+
 /** The --precision flag's value (f64 when absent). */
 function precisionFlag(value: string | undefined): Precision {
   const precision = value ?? "f64";
@@ -187,12 +197,16 @@ function commandCheck(args: readonly string[], io: Io): number {
 }
 
 function commandCompile(args: readonly string[], io: Io): number {
-  const { positionals, values } = options(args, { out: { type: "string" }, precision: { type: "string" } });
+  const { positionals, values } = options(args, { out: { type: "string" }, precision: { type: "string" }, backend: { type: "string" } });
   const specPath = onePositional(positionals, "spec file");
   const precision = precisionFlag(values.precision);
+  if (values.backend !== undefined && values.backend !== "gpujs")
+    throw new UsageError(`compile's --backend takes only 'gpujs' (which adds the gpu.js kernels; JavaScript and WebAssembly kernels are always written), got '${values.backend}'`);
   // A compiled plan carries both backends' kernels, so `run PLAN --backend` can pick either;
-  // single-precision kernels only when asked (they add a quarter to the compile time).
-  const result = compileAndReport(specPath, io, ["js", "wasm"], precision === "f32" ? ["f64", "f32"] : ["f64"]);
+  // single-precision kernels only when asked (they add a quarter to the compile time), and
+  // gpu.js kernels with --backend gpujs (they cost ~1 ms for the paper's 24 cells, but are
+  // another file per cell that most plans never run).
+  const result = compileAndReport(specPath, io, values.backend === "gpujs" ? ["js", "wasm", "gpujs"] : ["js", "wasm"], precision === "f32" ? ["f64", "f32"] : ["f64"]);
   if (!result.plan) return EXIT.specErrors;
   const out = resolve(values.out ?? join("out", basename(specPath).replace(/\.optspec$/, "")));
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${values.out}' is a file; give a folder (it is created if missing)`);
@@ -201,7 +215,10 @@ function commandCompile(args: readonly string[], io: Io): number {
   writeAtomically(join(out, "plan.json"), `${JSON.stringify(result.plan, null, 2)}\n`);
   const wat = [...result.kernels.keys()].filter((f) => f.endsWith(".wat")).length;
   const single = [...result.kernels.keys()].filter((f) => f.endsWith(".f32.wat")).length;
-  io.stderr(`wrote ${join(out, "plan.json")} and ${result.kernels.size - wat} JavaScript and ${wat - single} WebAssembly kernels${single ? ` (and ${single} in single precision)` : ""} in ${join(out, "kernels")}\n`);
+  const gpujs = [...result.kernels.keys()].filter((f) => f.endsWith(".gpujs.js")).length;
+  io.stderr(
+    `wrote ${join(out, "plan.json")} and ${result.kernels.size - wat - gpujs} JavaScript and ${wat - single} WebAssembly kernels${single ? ` (and ${single} in single precision)` : ""}${values.backend === "gpujs" ? ` and ${gpujs} gpu.js kernels` : ""} in ${join(out, "kernels")}\n`,
+  );
   return EXIT.ok;
 }
 
@@ -220,8 +237,11 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     precision: { type: "string" },
     trajectories: { type: "string" },
   });
-  const backend = values.backend ?? "auto";
-  if (backend !== "js" && backend !== "wasm" && backend !== "auto") throw new UsageError(`--backend must be 'js', 'wasm' or 'auto', got '${backend}'`);
+  const requested = values.backend ?? "auto";
+  if (!RUN_BACKENDS.includes(requested))
+    throw new UsageError(`--backend must be one of ${RUN_BACKENDS.map((b) => `'${b}'`).join(", ")}, got '${requested}' (auto, js, wasm and gpujs choose the landscape kernels; tasks train on tfjs's auto, cpu (also for js), wasm, tfjs-node or tfjs-node-gpu backend)`);
+  // The tfjs-only names leave the landscape kernels to `auto` (`cpu`, like `js`, means plain JavaScript).
+  const backend = requested === "cpu" ? "js" : requested === "tfjs-node" || requested === "tfjs-node-gpu" ? "auto" : (requested as "js" | "wasm" | "gpujs" | "auto");
   const precision = precisionFlag(values.precision);
   if (precision === "f32" && backend === "js") throw new UsageError("--precision f32 needs the WebAssembly kernels: the JavaScript backend is double precision only; use --backend wasm or auto");
   const input = onePositional(positionals, "spec file or plan.json");
@@ -251,7 +271,8 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
         }
       };
     } else {
-      const result = compileAndReport(input, io, backend === "js" ? ["js"] : ["js", "wasm"], [precision]);
+      // gpu.js kernels cost ~1 ms to emit for the paper's 24 cells: auto gets them too, for a large run on a GPU.
+      const result = compileAndReport(input, io, backend === "js" ? ["js"] : backend === "wasm" ? ["js", "wasm"] : ["js", "wasm", "gpujs"], [precision]);
       if (!result.plan) return EXIT.specErrors;
       plan = result.plan;
       kernelSource = (file) => result.kernels.get(file)!;
@@ -262,8 +283,8 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     progress.start(plan.experiments.map((e) => ({ name: e.name, cells: e.cells.length })));
     // Loss curves feed the report's figures and saved results only; without either, skip them.
     const curves = reportDir !== undefined || values.json !== undefined;
-    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves, backend, precision, onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
-    if (plan.taskExperiments?.length) results = await runTasks(plan, results, { backend, seed, trajectories, quiet: values.quiet ?? false, io });
+    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves, backend, ...(values.precision !== undefined ? { precision } : {}), onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
+    if (plan.taskExperiments?.length) results = await runTasks(plan, results, { backend: requested, seed, trajectories, quiet: values.quiet ?? false, io });
   } finally {
     progress.stop();
     await pool?.close();

@@ -7,6 +7,7 @@ import type { Plan, PlanCell, PlanExperiment, PlanLandscape } from "./plan.js";
 import type { CellResult, ExperimentResult, LossCurve, Results } from "./results.js";
 import { WorkerPool, type PoolTask } from "./workers.js";
 import { assembleWat, instantiateWasmKernel } from "./backends/wasm.js";
+import { GPUJS_GPU_MODES, GPUJS_MAX_COUNT, GPUJS_MODE_ORDER, loadGpujsKernel, type GpujsKernel, type GpujsMode } from "./backends/gpujs.js";
 
 export interface RunOptions {
   /** Worker threads; 0 runs in this thread; undefined chooses by the amount of work. */
@@ -22,11 +23,19 @@ export interface RunOptions {
   /**
    * Which kernels run (default "js", or "auto" with `precision` f32): "wasm" needs the plan's
    * `.wat` kernels; "auto" runs wasm where the plan has it and the runtime can assemble it, JS
-   * elsewhere. In double precision, results are the same bits.
+   * elsewhere. In double precision, results are the same bits. "gpujs" runs the plan's gpu.js
+   * kernels (single precision, no loss curves) in this thread, in the first gpu.js mode that
+   * works; a cell without one, or whose kernel does not load, runs in wasm, else JS, with a
+   * warning. "auto" considers gpu.js only for a run of at least GPUJS_AUTO_STEPS
+   * trajectory-steps, and only in a GPU mode (see `gpujsAutoSteps`).
    */
   readonly backend?: Backend;
-  /** Told why `auto` fell back to JavaScript for a cell. */
+  /** Told why `auto` or `gpujs` fell back (to JavaScript, or from gpu.js) for a cell. */
   readonly onWarning?: (message: string) => void;
+  /** The run size from which `auto` considers gpu.js (default GPUJS_AUTO_STEPS; tests lower it). */
+  readonly gpujsAutoSteps?: number;
+  /** The gpu.js modes `auto` tries (default GPUJS_GPU_MODES: a GPU only; tests add webasm). */
+  readonly gpujsAutoModes?: readonly GpujsMode[];
   /**
    * The arithmetic (default "f64"): "f32" runs the plan's single-precision WebAssembly kernels
    * (`auto`, the backend it defaults to, picks them; the JavaScript backend is double precision only).
@@ -40,7 +49,7 @@ export type Precision = NonNullable<Plan["precisions"]>[number];
 /** Thrown when the options ask for what the plan or the backend cannot do (a usage error). */
 export class RunOptionsError extends Error {}
 
-export type Backend = "js" | "wasm" | "auto";
+export type Backend = "js" | "wasm" | "gpujs" | "auto";
 
 /** An experiment's progress: cells finished of all its cells, trajectory-steps (restarts x budget) finished. */
 export interface RunProgress {
@@ -53,14 +62,27 @@ export interface RunProgress {
 /** Below this many trajectory-steps in a run, workers cost more than they save (see `npm run bench`). */
 export const WORKER_THRESHOLD_STEPS = 1e7;
 
+/**
+ * From this many trajectory-steps (restarts x budget, summed over cells) `auto` looks for a
+ * GPU through gpu.js. Loading gpu.js and checking a kernel in a mode takes a few hundred
+ * milliseconds per cell, while the whole paper table (about 2e8 steps) runs in ~0.7 s on the
+ * CPU: below 1e9 steps a GPU cannot win that back, and normal runs never import gpu.js.
+ */
+export const GPUJS_AUTO_STEPS = 1e9;
+
 /** Reads a kernel's source by its file name in the plan. */
 export type KernelSource = (file: string) => string;
 
 /** The worker count `--workers` defaults to for a plan. */
 export function defaultWorkers(plan: Plan): number {
-  const steps = plan.experiments.reduce((sum, e) => sum + e.cells.length * e.restarts * (e.budget.gradients ?? e.budget.iterations ?? 0), 0);
+  const steps = planSteps(plan);
   const cells = plan.experiments.reduce((sum, e) => sum + e.cells.length, 0);
   return steps < WORKER_THRESHOLD_STEPS || availableParallelism() < 2 ? 0 : Math.min(availableParallelism(), Math.max(cells, 1) * 4);
+}
+
+/** Trajectory-steps of a plan: restarts x budget, summed over every cell. */
+function planSteps(plan: Plan): number {
+  return plan.experiments.reduce((sum, e) => sum + e.cells.length * e.restarts * (e.budget.gradients ?? e.budget.iterations ?? 0), 0);
 }
 
 /** The plan with `--restarts` / `--seed` applied to every experiment. */
@@ -79,90 +101,117 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
   const precision = options.precision ?? "f64";
   const backend = options.backend ?? (precision === "f32" ? "auto" : "js");
   if (precision === "f32" && backend === "js") throw new RunOptionsError("single precision (f32) needs the WebAssembly backend: the JavaScript kernels are double precision only; use the wasm or auto backend");
-  if (precision === "f32" && !(plan.precisions ?? ["f64"]).includes("f32"))
+  if (precision === "f32" && backend !== "gpujs" && !(plan.precisions ?? ["f64"]).includes("f32"))
     throw new RunOptionsError("the plan has no single-precision (f32) kernels; compile it again with 'optc compile --precision f32'");
-  const prepared = await Promise.all(
-    plan.experiments.map(async (experiment) => ({
-      experiment,
-      cells: await Promise.all(
-        experiment.cells.map(async (cell) => {
-          const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
-          const buffers = prepareCell(experiment, landscape, cell.optimizer, experiment.restarts, options.curves ?? true);
-          return { cell, landscape, buffers, ...(await kernelCode(cell, backend, precision, kernelSource, options.onWarning)) };
-        }),
-      ),
-    })),
-  );
-  const all = prepared.flatMap((p) => p.cells.map((c) => ({ ...c, experiment: p.experiment })));
-  const finished = progressCounter(options.onProgress);
-  if (workers <= 0) {
-    for (const c of all) {
-      const kernel = c.binary ? instantiateWasmKernel(c.binary) : loadKernel(c.source!, c.cell.kernel);
-      for (const [from, count] of splitForCurves(c.buffers, 0, c.experiment.restarts)) kernel(sliceJob(c.buffers, c.experiment, from, count));
-      finished(c.experiment, c.cell, c.experiment.restarts);
-    }
-  } else {
-    // Each worker compiles every kernel it meets, and a kernel's first run is mostly JIT
-    // warm-up: so a cell is split only when there are too few cells to keep workers busy.
-    // The costliest cells go first, so no worker is left with a long one at the end.
-    const tasks: PoolTask[] = [];
-    const owner = new Map<PoolTask, (typeof all)[number]>();
-    const pieces = Math.ceil((2 * workers) / all.length);
-    const byCost = [...all].sort((a, b) => b.cell.relativeCost * b.experiment.restarts - a.cell.relativeCost * a.experiment.restarts);
-    for (const c of byCost) {
-      const restarts = c.experiment.restarts;
-      const chunk = Math.max(64, Math.ceil(restarts / pieces));
-      for (let from = 0; from < restarts; from += chunk)
-        tasks.push({
-          ...(c.binary ? { binary: c.binary } : { source: c.source! }),
-          file: c.file,
-          jobs: splitForCurves(c.buffers, from, Math.min(chunk, restarts - from)).map(([start, count]) => sliceJob(c.buffers, c.experiment, start, count)),
+  const gpujs = await loadGpujsKernels(plan, backend, kernelSource, options);
+  try {
+    // A cell that does not run on gpu.js runs as `auto` would run it (with gpujs: in single precision where the plan allows).
+    const fallbackBackend: Backend = backend === "gpujs" ? "auto" : backend;
+    const fallbackPrecision: Precision = backend === "gpujs" ? (precision === "f32" && (plan.precisions ?? []).includes("f32") ? "f32" : "f64") : precision;
+    const prepared = await Promise.all(
+      plan.experiments.map(async (experiment) => ({
+        experiment,
+        cells: await Promise.all(
+          experiment.cells.map(async (cell) => {
+            const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
+            const loaded = gpujs.get(cell);
+            const g = typeof loaded === "object" ? loaded : undefined;
+            const code: CellCode = g ? { gpujs: g, file: cell.gpujsKernel!, precision: "f32" as const } : await kernelCode(cell, fallbackBackend, fallbackPrecision, kernelSource, options.onWarning);
+            if (typeof loaded === "string") options.onWarning?.(`${loaded}; ${cell.optimizer} on ${cell.landscape} runs in ${code.binary ? "WebAssembly" : "JavaScript"}${code.precision === "f32" ? ", in single precision" : ""}`);
+            // gpu.js records no loss curves: its cells have none (like a budget in iterations).
+            const buffers = prepareCell(experiment, landscape, cell.optimizer, experiment.restarts, (options.curves ?? true) && !g);
+            return { cell, landscape, buffers, ...code };
+          }),
+        ),
+      })),
+    );
+    const all = prepared.flatMap((p) => p.cells.map((c) => ({ ...c, experiment: p.experiment })));
+    const finished = progressCounter(options.onProgress);
+    /** gpu.js cells run in this thread, a whole cell per call (the loader splits it only where f32 indices need it). */
+    const runGpujsCells = async () => {
+      for (const c of all) {
+        if (!c.gpujs) continue;
+        await c.gpujs.run(sliceJob(c.buffers, c.experiment, 0, c.experiment.restarts));
+        finished(c.experiment, c.cell, c.experiment.restarts);
+        // Let the worker pool's messages through between cells (webasm and cpu modes run synchronously).
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const pooled = all.filter((c) => !c.gpujs);
+    if (workers <= 0 || pooled.length === 0) {
+      for (const c of pooled) {
+        const kernel = c.binary ? instantiateWasmKernel(c.binary) : loadKernel(c.source!, c.cell.kernel);
+        for (const [from, count] of splitForCurves(c.buffers, 0, c.experiment.restarts)) kernel(sliceJob(c.buffers, c.experiment, from, count));
+        finished(c.experiment, c.cell, c.experiment.restarts);
+      }
+      await runGpujsCells();
+    } else {
+      // Each worker compiles every kernel it meets, and a kernel's first run is mostly JIT
+      // warm-up: so a cell is split only when there are too few cells to keep workers busy.
+      // The costliest cells go first, so no worker is left with a long one at the end.
+      const tasks: PoolTask[] = [];
+      const owner = new Map<PoolTask, (typeof all)[number]>();
+      const pieces = Math.ceil((2 * workers) / pooled.length);
+      const byCost = [...pooled].sort((a, b) => b.cell.relativeCost * b.experiment.restarts - a.cell.relativeCost * a.experiment.restarts);
+      for (const c of byCost) {
+        const restarts = c.experiment.restarts;
+        const chunk = Math.max(64, Math.ceil(restarts / pieces));
+        for (let from = 0; from < restarts; from += chunk)
+          tasks.push({
+            ...(c.binary ? { binary: c.binary } : { source: c.source! }),
+            file: c.file,
+            jobs: splitForCurves(c.buffers, from, Math.min(chunk, restarts - from)).map(([start, count]) => sliceJob(c.buffers, c.experiment, start, count)),
+          });
+        for (const task of tasks.slice(owner.size)) owner.set(task, c);
+      }
+      const pool = options.pool ?? new WorkerPool(workers);
+      try {
+        // The workers take their tasks now; the gpu.js cells run here meanwhile.
+        const onWorkers = pool.run(tasks, (task) => {
+          const c = owner.get(task)!;
+          finished(c.experiment, c.cell, task.jobs.reduce((sum, job) => sum + job.count, 0));
         });
-      for (const task of tasks.slice(owner.size)) owner.set(task, c);
+        await Promise.all([onWorkers, runGpujsCells()]);
+      } finally {
+        if (!options.pool) await pool.close();
+      }
     }
-    const pool = options.pool ?? new WorkerPool(workers);
-    try {
-      await pool.run(tasks, (task) => {
-        const c = owner.get(task)!;
-        finished(c.experiment, c.cell, task.jobs.reduce((sum, job) => sum + job.count, 0));
-      });
-    } finally {
-      if (!options.pool) await pool.close();
-    }
+    const experiments: ExperimentResult[] = prepared.map(({ experiment, cells }) => ({
+      name: experiment.name,
+      seed: experiment.seed,
+      restarts: experiment.restarts,
+      budget: experiment.budget,
+      radius: experiment.radius,
+      landscapes: experiment.landscapes.map((l) => ({
+        name: l.name,
+        declaration: l.declaration,
+        params: l.params,
+        coordinates: l.coordinates,
+        minima: l.minima,
+        lower: l.lower,
+        upper: l.upper,
+        ...(l.grid ? { grid: l.grid } : {}),
+      })),
+      optimizers: experiment.optimizers,
+      cells: cells.map(({ cell, landscape, buffers }) => summarizeCell(cell, landscape, experiment, buffers)),
+    }));
+    const seeds = new Set(plan.experiments.map((e) => e.seed));
+    return {
+      spec: plan.spec,
+      specHash: plan.specHash,
+      optspecVersion: plan.optspecVersion,
+      seed: seeds.size === 1 ? [...seeds][0]! : null,
+      backend: backendsUsed(all),
+      precision: precisionsUsed(all),
+      workers,
+      node: process.version,
+      cpu: cpus()[0]?.model ?? "unknown",
+      wallSeconds: (performance.now() - started) / 1000,
+      experiments,
+    };
+  } finally {
+    for (const g of gpujs.values()) if (typeof g === "object") g.destroy();
   }
-  const experiments: ExperimentResult[] = prepared.map(({ experiment, cells }) => ({
-    name: experiment.name,
-    seed: experiment.seed,
-    restarts: experiment.restarts,
-    budget: experiment.budget,
-    radius: experiment.radius,
-    landscapes: experiment.landscapes.map((l) => ({
-      name: l.name,
-      declaration: l.declaration,
-      params: l.params,
-      coordinates: l.coordinates,
-      minima: l.minima,
-      lower: l.lower,
-      upper: l.upper,
-      ...(l.grid ? { grid: l.grid } : {}),
-    })),
-    optimizers: experiment.optimizers,
-    cells: cells.map(({ cell, landscape, buffers }) => summarizeCell(cell, landscape, experiment, buffers)),
-  }));
-  const seeds = new Set(plan.experiments.map((e) => e.seed));
-  return {
-    spec: plan.spec,
-    specHash: plan.specHash,
-    optspecVersion: plan.optspecVersion,
-    seed: seeds.size === 1 ? [...seeds][0]! : null,
-    backend: backendsUsed(all),
-    precision: precisionsUsed(all),
-    workers,
-    node: process.version,
-    cpu: cpus()[0]?.model ?? "unknown",
-    wallSeconds: (performance.now() - started) / 1000,
-    experiments,
-  };
 }
 
 /** Counts per minimum, divergence and spent budget of one cell, plus its per-restart values. */
@@ -205,6 +254,15 @@ export function summarizeCell(cell: PlanCell, landscape: PlanLandscape, experime
   };
 }
 
+/** What runs a cell: JavaScript source, a wasm binary or a loaded gpu.js kernel; `file` names it. */
+interface CellCode {
+  readonly source?: string;
+  readonly binary?: Uint8Array;
+  readonly gpujs?: GpujsKernel;
+  readonly file: string;
+  readonly precision: Precision;
+}
+
 /** A cell's kernel for `backend` and `precision`: JavaScript source, or a wasm binary assembled from its WAT; `file` names it. */
 async function kernelCode(
   cell: PlanCell,
@@ -241,10 +299,65 @@ function precisionsUsed(cells: readonly { precision: Precision }[]): string {
   return single === 0 ? "f64" : single === cells.length ? "f32" : "f32+f64";
 }
 
-/** What ran: "js", "wasm", or "wasm+js" when `auto` used both. */
-function backendsUsed(cells: readonly { binary?: Uint8Array }[]): string {
-  const wasm = cells.filter((c) => c.binary).length;
-  return wasm === 0 ? "js" : wasm === cells.length ? "wasm" : "wasm+js";
+/**
+ * What ran: "js", "wasm", "gpujs:<mode>" (the gpu.js mode, e.g. gpujs:webasm), or those that
+ * ran joined by "+" (gpu.js modes first, then wasm, then js: "wasm+js", "gpujs:webgpu+wasm").
+ */
+function backendsUsed(cells: readonly { binary?: Uint8Array; gpujs?: GpujsKernel }[]): string {
+  const gpujs = [...new Set(cells.flatMap((c) => (c.gpujs ? [`gpujs:${c.gpujs.mode}`] : [])))];
+  const wasm = cells.some((c) => !c.gpujs && c.binary) ? ["wasm"] : [];
+  const js = cells.some((c) => !c.gpujs && !c.binary) || cells.length === 0 ? ["js"] : [];
+  return [...gpujs, ...wasm, ...js].join("+");
+}
+
+/**
+ * The gpu.js kernel of each cell that runs on gpu.js, or why a cell that was to run on it
+ * does not (a message for the warning). With `gpujs` every cell is tried, in the first mode
+ * that works (later cells start from that mode); with `auto`, only a run of at least
+ * GPUJS_AUTO_STEPS steps probes, and only GPU modes: when the first kernel finds none, auto
+ * runs as it does without gpu.js, silently.
+ */
+async function loadGpujsKernels(plan: Plan, backend: Backend, kernelSource: KernelSource, options: RunOptions): Promise<Map<PlanCell, GpujsKernel | string>> {
+  const kernels = new Map<PlanCell, GpujsKernel | string>();
+  if (backend !== "gpujs" && backend !== "auto") return kernels;
+  const cells = plan.experiments.flatMap((e) => e.cells);
+  const some = cells.some((c) => c.gpujsKernel);
+  // gpu.js is single precision: `auto` leaves it out when double precision was asked for.
+  if (backend === "auto" && (!some || options.precision === "f64" || planSteps(plan) < (options.gpujsAutoSteps ?? GPUJS_AUTO_STEPS))) return kernels;
+  if (!some) {
+    options.onWarning?.("the plan has no gpu.js kernels (it was compiled without them); every cell runs in WebAssembly or JavaScript: compile it again with 'optc compile --backend gpujs'");
+    return kernels;
+  }
+  let modes = backend === "auto" ? (options.gpujsAutoModes ?? GPUJS_GPU_MODES) : GPUJS_MODE_ORDER;
+  let loaded = 0;
+  try {
+    for (const { experiment, cell } of plan.experiments.flatMap((e) => e.cells.map((c) => ({ experiment: e, cell: c })))) {
+      const { gradients, iterations } = experiment.budget;
+      if (Math.max(gradients ?? 0, iterations ?? 0) > GPUJS_MAX_COUNT) {
+        if (backend === "gpujs") kernels.set(cell, `a budget of more than 2^24 is more than the gpu.js kernel's f32 counters hold exactly`);
+        continue;
+      }
+      if (!cell.gpujsKernel) {
+        if (backend === "gpujs") kernels.set(cell, "gpu.js cannot express this cell's kernel (the plan has no gpu.js kernel for it)");
+        continue;
+      }
+      try {
+        const g = await loadGpujsKernel(kernelSource(cell.gpujsKernel), { modes, file: cell.gpujsKernel });
+        kernels.set(cell, g);
+        loaded++;
+        // The modes before the one that worked were unavailable (or failed): later cells skip them.
+        modes = modes.slice(modes.indexOf(g.mode));
+      } catch (error) {
+        // auto's probe: no GPU mode for the first kernel means no GPU here.
+        if (backend === "auto" && loaded === 0) return kernels;
+        kernels.set(cell, `the gpu.js kernel did not load (${error instanceof Error ? error.message : error})`);
+      }
+    }
+  } catch (error) {
+    for (const g of kernels.values()) if (typeof g === "object") g.destroy();
+    throw error;
+  }
+  return kernels;
 }
 
 /** Median and quartiles of the recorded losses at each checkpoint (a diverged loss counts as +Infinity). */

@@ -19,6 +19,9 @@ export type GpujsMode = "webgpu" | "headlessgl" | "webgl2" | "webgl" | "webasm" 
  */
 export const GPUJS_MODE_ORDER: readonly GpujsMode[] = ["webgpu", "headlessgl", "webgl2", "webgl", "webasm", "cpu"];
 
+/** The modes that run on a GPU: `auto` considers gpu.js only when one of them loads. */
+export const GPUJS_GPU_MODES: readonly GpujsMode[] = ["webgpu", "headlessgl", "webgl2", "webgl"];
+
 /** The format tag emit-gpujs writes (checked here so that runtime/ does not import the compiler). */
 export const GPUJS_KERNEL_FORMAT = "optspec-gpujs/1";
 

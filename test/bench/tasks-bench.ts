@@ -4,9 +4,8 @@
 // the ways of filling the wasm backend's missing conv gradient kernels, and whether the
 // threaded wasm build loads in Node. Figures are ratios within one run (the machine is shared).
 //
-// Run: npx esbuild test/bench/tasks-bench.ts --bundle --platform=node --format=esm \
-//        --target=node20 --outfile=/tmp/tasks-bench.js --packages=external && node /tmp/tasks-bench.js
-// (packages stay external so the wasm backend finds its .wasm files in node_modules).
+// Run by `npm run bench` (after the landscape and gpu.js benches); its packages stay external
+// so the wasm backend finds its .wasm files in node_modules.
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { selectBackend } from "../../runtime/tasks/tf/backend.js";
@@ -266,6 +265,20 @@ async function main(): Promise<void> {
   console.log(`  cnn hand-written: wasm / cpu                       ${(rate("cnn", "wasm", "hand-written backward") / rate("cnn", "cpu", "hand-written backward")).toFixed(1)}x`);
   const target = rate("mlp", "wasm", "hand-written backward");
   console.log(`  target ≥ 10,000 samples/s for the MLP on wasm, one thread: ${target >= 10_000 ? "met" : "NOT met"} (${target.toFixed(0)})`);
+  studyWallTime();
+}
+
+/** The paper's MNIST study end to end, process start included (the CLI built by `npm run bench`). */
+function studyWallTime(): void {
+  const started = performance.now();
+  try {
+    execFileSync(process.execPath, ["dist/optc.js", "run", "specs/paper/tasks.optspec", "--quiet", "--no-report"], { stdio: "ignore", timeout: 30 * 60_000 });
+    console.log(`
+specs/paper/tasks.optspec end to end (6 optimizers x 5 trajectories, MNIST MLP): ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    console.log(`
+specs/paper/tasks.optspec failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
 }
 
 await main();

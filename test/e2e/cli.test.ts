@@ -50,7 +50,7 @@ describe("bad command lines exit 2 with a message and the usage, never a stack t
     { name: "unknown command", args: ["frobnicate"], message: /unknown command 'frobnicate'/ },
     { name: "unknown flag", args: ["run", PAPER_SPEC, "--no-report", "--bogus"], message: /--bogus/ },
     { name: "unknown flag of compile", args: ["compile", PAPER_SPEC, "--json", "-"], message: /--json/ },
-    { name: "--backend gpu", args: ["run", PAPER_SPEC, "--no-report", "--backend", "gpu"], message: /--backend must be 'js', 'wasm' or 'auto', got 'gpu'/ },
+    { name: "--backend gpu", args: ["run", PAPER_SPEC, "--no-report", "--backend", "gpu"], message: /--backend must be one of 'auto', 'js', 'wasm', 'gpujs', 'cpu', 'tfjs-node', 'tfjs-node-gpu', got 'gpu'/ },
     { name: "--restarts 0", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "0"], message: /--restarts must be an integer of at least 1, got '0'/ },
     { name: "--restarts abc", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "abc"], message: /--restarts must be an integer of at least 1, got 'abc'/ },
     { name: "--restarts 1.5", args: ["run", PAPER_SPEC, "--no-report", "--restarts", "1.5"], message: /--restarts must be an integer/ },

@@ -12,7 +12,7 @@ export interface Compiled {
 const PATH = "/virtual/test.optspec";
 
 /** Compiles `text` (which may import the standard library); throws with the diagnostics on errors. */
-export function compileText(text: string, backends: readonly ("js" | "wasm")[] = ["js"]): Compiled {
+export function compileText(text: string, backends: readonly ("js" | "wasm" | "gpujs")[] = ["js"]): Compiled {
   const result = compileSpec(PATH, { host: memoryHost({ [PATH]: text }), backends });
   if (!result.plan) throw new Error(result.diagnostics.map((d) => formatDiagnostic(d, () => text)).join("\n"));
   return { plan: result.plan, kernels: result.kernels };
