@@ -86,7 +86,8 @@ import { LOWBIAS32_FINAL_SHIFT, LOWBIAS32_ROUNDS } from "../../runtime/rng.js";
 import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPass, type FlowState, type Ascent } from "./flow.js";
-import { conditionReadsGradient, conditionReadsLoss, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
+import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
+import { indent, range } from "./text.js";
 
 /** The format tag of an emitted gpu.js kernel file; the loader rejects others. */
 export const GPUJS_KERNEL_FORMAT = "optspec-gpujs/1";
@@ -204,7 +205,7 @@ class GpujsEmitter {
     this.dims = landscape.dims;
     if (this.dims > MAX_GPUJS_COORDINATES)
       throw new GpujsUnsupportedError(`${this.dims} coordinates need ${this.groupsFor(this.dims)} threads per restart, each repeating the trajectory (one thread returns ${GPUJS_VALUES_PER_THREAD} values); at most ${MAX_GPUJS_COORDINATES} coordinates are supported`);
-    const all = [...flatten(optimizer.start), ...flatten(optimizer.loop)];
+    const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
     this.hasAscent = all.some((s) => s.op === "ascend");
     this.hasHop = all.some((s) => s.op === "hop");
     if (this.hasHop && !(optimizer.loop.length === 1 && optimizer.loop[0]!.op === "hop"))
@@ -614,19 +615,6 @@ function straightLine(key: object, outputs: readonly SymExpr[], inputs: readonly
   }
   const substitute = (code: string) => code.replace(/\$in(\d+)\$/g, (_, i: string) => inputs[Number(i)]!).replace(/\$q(\d+)/g, (_, i: string) => `${tempPrefix}${i}`);
   return { statements: template.statements.map(substitute), results: template.results.map(substitute) };
-}
-
-function flatten(steps: readonly Step[]): Step[] {
-  return steps.flatMap((s) => (s.op === "if" || s.op === "repeat" || s.op === "hop" ? [s, ...flatten(s.body)] : [s]));
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
-}
-
-function indent(lines: readonly string[], depth: number): string[] {
-  const pad = "  ".repeat(depth);
-  return lines.map((l) => pad + l);
 }
 
 /** A number literal that round-trips, parenthesized when negative; gpu.js reads no NaN or Infinity names. */

@@ -17,7 +17,8 @@ import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPassCost } from "../lower/cost.js";
 import { loopPass, type Ascent, type FlowState } from "./flow.js";
-import { conditionReadsGradient, conditionReadsLoss, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
+import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
+import { indent, range } from "./text.js";
 
 export const LANES = 4;
 
@@ -79,7 +80,7 @@ class KernelEmitter {
     private readonly landscape: LandscapeIR,
   ) {
     this.dims = landscape.dims;
-    const all = [...flatten(optimizer.start), ...flatten(optimizer.loop)];
+    const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
     this.hasAscent = all.some((s) => s.op === "ascend");
     this.hasHop = all.some((s) => s.op === "hop");
     this.slotKinds = new Map(all.flatMap((s) => (s.op === "descend" ? [[s.slot, s.method.kind] as const] : [])));
@@ -536,19 +537,6 @@ function straightLine(key: object, outputs: readonly SymExpr[], inputs: readonly
   }
   const substitute = (code: string) => code.replace(/\$in(\d+)\$/g, (_, i: string) => inputs[Number(i)]!);
   return { statements: template.statements.map(substitute), results: template.results.map(substitute) };
-}
-
-function flatten(steps: readonly Step[]): Step[] {
-  return steps.flatMap((s) => (s.op === "if" || s.op === "repeat" || s.op === "hop" ? [s, ...flatten(s.body)] : [s]));
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
-}
-
-function indent(lines: readonly string[], depth: number): string[] {
-  const pad = "  ".repeat(depth);
-  return lines.map((l) => pad + l);
 }
 
 /** A number literal that round-trips, parenthesized when negative. */

@@ -45,7 +45,7 @@ import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPassCost } from "../lower/cost.js";
 import { ANGLE } from "./emit-js.js";
 import { loopPass, type Ascent, type FlowState } from "./flow.js";
-import { conditionReadsGradient, conditionReadsLoss, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
+import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
 import { angleSeries, DOUBLE, f64, f64x2, i32x4, indent, interleave, range, SINGLE, type Numeric, type Precision } from "./wasm-text.js";
 
 export type { Precision } from "./wasm-text.js";
@@ -130,12 +130,12 @@ class WasmEmitter {
     this.F = n.scalar;
     this.V = n.vector;
     this.width = n.width;
-    this.lanes = n.precision === "f64" ? LANES.f64 : flatten(optimizer.loop).some((s) => s.op === "perturb") ? LANES.f32Noisy : LANES.f32;
-    const all = [...flatten(optimizer.start), ...flatten(optimizer.loop)];
+    this.lanes = n.precision === "f64" ? LANES.f64 : flattenSteps(optimizer.loop).some((s) => s.op === "perturb") ? LANES.f32Noisy : LANES.f32;
+    const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
     this.hasAscent = all.some((s) => s.op === "ascend");
     this.hasHop = all.some((s) => s.op === "hop");
     this.slotKinds = new Map(all.flatMap((s) => (s.op === "descend" ? [[s.slot, s.method.kind] as const] : [])));
-    this.sharedSteps = !all.some((s) => s.op === "if" && flatten(s.body).some((b) => b.op === "descend"));
+    this.sharedSteps = !all.some((s) => s.op === "if" && flattenSteps(s.body).some((b) => b.op === "descend"));
   }
 
   emit(): string {
@@ -669,7 +669,7 @@ class WasmEmitter {
    */
   private noiseAhead(): { perturbs: Extract<Step, { op: "perturb" }>[]; chunk: number } | undefined {
     const perturbs = this.optimizer.loop.filter((s): s is Extract<Step, { op: "perturb" }> => s.op === "perturb");
-    if (this.F === "f64" || this.dims !== 2 || perturbs.length === 0 || flatten(this.optimizer.loop).filter((s) => s.op === "perturb").length !== perturbs.length) return undefined;
+    if (this.F === "f64" || this.dims !== 2 || perturbs.length === 0 || flattenSteps(this.optimizer.loop).filter((s) => s.op === "perturb").length !== perturbs.length) return undefined;
     const bytesPerPass = perturbs.length * (this.lanes / this.width) * 2 * 16;
     // 64 passes (8 KiB for one noise step) amortize the loop switch; at most 32 KiB of memory.
     const chunk = Math.max(1, Math.min(64, Math.floor(32768 / bytesPerPass)));
@@ -796,7 +796,7 @@ class WasmEmitter {
     const out: string[] = [];
     let after: FlowState = state;
     // A shared iteration count is advanced once, not once per lane: each lane starts from the count before the step.
-    const countsSteps = this.sharedSteps && flatten([step]).some((s) => s.op === "descend");
+    const countsSteps = this.sharedSteps && flattenSteps([step]).some((s) => s.op === "descend");
     if (countsSteps) out.push(`(local.set $${this.local("tBefore", "f64")} (local.get $t))`);
     for (const L of range(this.lanes)) {
       const j = Math.floor(L / this.width);
@@ -1310,6 +1310,3 @@ function demote4(low: string, high: string): string {
   return `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero ${low}) (f32x4.demote_f64x2_zero ${high}))`;
 }
 
-function flatten(steps: readonly Step[]): Step[] {
-  return steps.flatMap((s) => (s.op === "if" || s.op === "repeat" || s.op === "hop" ? [s, ...flatten(s.body)] : [s]));
-}

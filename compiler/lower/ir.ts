@@ -69,25 +69,23 @@ export interface OptimizerIR {
 
 /** True when the condition reads the gradient norm (so testing it spends the gradient). */
 export function conditionReadsGradient(c: CondIR): boolean {
-  switch (c.op) {
-    case "compare":
-      return valueReads(c.left, "gradnorm") || valueReads(c.right, "gradnorm");
-    case "not":
-      return conditionReadsGradient(c.operand);
-    default:
-      return conditionReadsGradient(c.left) || conditionReadsGradient(c.right);
-  }
+  return conditionReads(c, "gradnorm");
 }
 
 /** True when the condition reads the loss f(w). */
 export function conditionReadsLoss(c: CondIR): boolean {
+  return conditionReads(c, "loss");
+}
+
+/** True when the condition reads the state quantity `name`. */
+export function conditionReads(c: CondIR, name: StateQuantity): boolean {
   switch (c.op) {
     case "compare":
-      return valueReads(c.left, "loss") || valueReads(c.right, "loss");
+      return valueReads(c.left, name) || valueReads(c.right, name);
     case "not":
-      return conditionReadsLoss(c.operand);
+      return conditionReads(c.operand, name);
     default:
-      return conditionReadsLoss(c.left) || conditionReadsLoss(c.right);
+      return conditionReads(c.left, name) || conditionReads(c.right, name);
   }
 }
 
@@ -104,4 +102,9 @@ function valueReads(v: ValueIR, name: StateQuantity): boolean {
     case "binary":
       return valueReads(v.left, name) || valueReads(v.right, name);
   }
+}
+
+/** Every step, depth first: each `if`, `repeat` and `hop` followed by the steps of its body. */
+export function flattenSteps(steps: readonly Step[]): Step[] {
+  return steps.flatMap((s) => (s.op === "if" || s.op === "repeat" || s.op === "hop" ? [s, ...flattenSteps(s.body)] : [s]));
 }

@@ -41,7 +41,8 @@
 //   trajectory; the result says `diverged` and keeps the snapshots taken before.
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { CondIR, DistributionFamily, OptimizerIR, StateQuantity, Step, UpdateMethod, ValueIR } from "../../compiler/lower/ir.js";
+// The IR's own queries (a leaf module of plain functions: the plan carries the IR to tasks).
+import { conditionReads, flattenSteps, type CondIR, type DistributionFamily, type OptimizerIR, type StateQuantity, type Step, type UpdateMethod, type ValueIR } from "../../compiler/lower/ir.js";
 import { BatchCache, BatchOrder, derivedDataKey, evaluationIndices, SampleSource, sampleCount, type TrainingSamples } from "./train-batches.js";
 import { EvaluationSet } from "./train-evaluate.js";
 import { NoiseStream } from "./train-noise.js";
@@ -184,7 +185,7 @@ class Trajectory {
     this.batches = new BatchCache(source, new BatchOrder(count, options.batch, dataKey));
     this.evaluation = new EvaluationSet(source, evaluationIndices(count, size, dataKey));
     // Every state tensor exists from the start, so the tensor count stays flat along the run.
-    const all = [...flatten(optimizer.start), ...flatten(optimizer.loop)];
+    const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
     this.hasHop = all.some((s) => s.op === "hop");
     for (const step of all) if (step.op === "descend" && !this.slots.has(step.slot)) this.slots.set(step.slot, initSlot(step.method, this.params));
     if (all.some((s) => s.op === "ascend")) this.ascent = this.params.map((p) => tf.zerosLike(p));
@@ -294,14 +295,14 @@ class Trajectory {
         this.descend(step.rate, step.method, step.slot);
         return;
       case "if":
-        if (readsState(step.condition, "gradnorm")) this.needGradient();
+        if (conditionReads(step.condition, "gradnorm")) this.needGradient();
         if (this.condition(step.condition)) for (const inner of step.body) this.step(inner);
         return;
       case "repeat":
         for (let i = 0; i < step.times; i++) {
           this.gradientValid = false;
           if (step.until) {
-            if (readsState(step.until, "gradnorm")) this.needGradient();
+            if (conditionReads(step.until, "gradnorm")) this.needGradient();
             if (this.condition(step.until)) break;
           }
           for (const inner of step.body) this.step(inner);
@@ -481,7 +482,7 @@ class Trajectory {
       case "or": {
         // Conditions have no side effects, so the side that needs no |g| (a device
         // reduction) is tested first, and may decide alone.
-        const [first, second] = readsState(c.left, "gradnorm") && !readsState(c.right, "gradnorm") ? [c.right, c.left] : [c.left, c.right];
+        const [first, second] = conditionReads(c.left, "gradnorm") && !conditionReads(c.right, "gradnorm") ? [c.right, c.left] : [c.left, c.right];
         return c.op === "and" ? this.condition(first) && this.condition(second) : this.condition(first) || this.condition(second);
       }
       case "not":
@@ -526,34 +527,4 @@ function hold(variable: tf.Variable): tf.Tensor {
   return tf.reshape(variable, variable.shape);
 }
 
-/** True when the condition reads `name` (a gradnorm test spends the gradient first). */
-function readsState(c: CondIR, name: StateQuantity): boolean {
-  switch (c.op) {
-    case "compare":
-      return valueReads(c.left, name) || valueReads(c.right, name);
-    case "not":
-      return readsState(c.operand, name);
-    case "and":
-    case "or":
-      return readsState(c.left, name) || readsState(c.right, name);
-  }
-}
 
-function valueReads(v: ValueIR, name: StateQuantity): boolean {
-  switch (v.op) {
-    case "const":
-      return false;
-    case "state":
-      return v.name === name;
-    case "neg":
-      return valueReads(v.operand, name);
-    case "call":
-      return valueReads(v.arg, name);
-    case "binary":
-      return valueReads(v.left, name) || valueReads(v.right, name);
-  }
-}
-
-function flatten(steps: readonly Step[]): Step[] {
-  return steps.flatMap((s) => (s.op === "if" || s.op === "repeat" || s.op === "hop" ? [s, ...flatten(s.body)] : [s]));
-}
