@@ -64,3 +64,11 @@ it("the statistics are exported from the package's entry point, with type declar
   expect(declarations).toContain("stats/index.js");
   expect(readFileSync(join(REPO, "dist/types/runtime/stats/mann-whitney.d.ts"), "utf8")).toMatch(/export declare function mannWhitneyU\(/);
 });
+
+it("the task example of the language reference checks with the standard optimizers", () => {
+  const example = blocks.find((b) => b.startsWith("task MnistMLP {"));
+  expect(example).toBeDefined();
+  const dir = temporaryFolder();
+  const path = writeSpec(dir, "tasks.optspec", `import "std/optimizers"\n${example}`);
+  optcExpect(["check", path], 0);
+});
