@@ -284,7 +284,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     // Loss curves feed the report's figures and saved results only; without either, skip them.
     const curves = reportDir !== undefined || values.json !== undefined;
     results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves, backend, ...(values.precision !== undefined ? { precision } : {}), onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
-    if (plan.taskExperiments?.length) results = await runTasks(plan, results, { backend: requested, seed, trajectories, quiet: values.quiet ?? false, io });
+    if (plan.taskExperiments?.length) results = await runTasks(plan, results, { backend: requested, seed, trajectories, workers, quiet: values.quiet ?? false, io });
   } finally {
     progress.stop();
     await pool?.close();
@@ -312,18 +312,31 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
  * Trains the plan's experiments on tasks (after the landscapes) and adds them to the results.
  * tfjs loads only here, so specs without tasks start as fast as before.
  */
-async function runTasks(plan: Plan, results: Results, options: { backend: string; seed: number | undefined; trajectories: number | undefined; quiet: boolean; io: Io }): Promise<Results> {
+async function runTasks(plan: Plan, results: Results, options: { backend: string; seed: number | undefined; trajectories: number | undefined; workers: number | undefined; quiet: boolean; io: Io }): Promise<Results> {
   const started = performance.now();
   const { runTaskExperiments } = await import("./tasks/run.js");
   const taskExperiments = await runTaskExperiments(plan.taskExperiments!, {
     backend: taskBackend(options.backend),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.trajectories !== undefined ? { trajectories: options.trajectories } : {}),
+    // --workers K trains the units on K task worker threads; without it the tasks' own default rule decides.
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
     onProgress: ({ experiment, done, total }) => {
       if (!options.quiet) options.io.stderr(`optc: ${experiment}: ${done}/${total} trajectories trained (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
     },
   });
-  return { ...results, taskExperiments, wallSeconds: results.wallSeconds + (performance.now() - started) / 1000 };
+  // The run's facts cover the tasks too: tfjs trains in single precision on its own backend.
+  const tfjs = [...new Set(taskExperiments.map((e) => `tfjs:${e.backend}`))].join("+");
+  const landscapes = results.experiments.length > 0;
+  const seeds = new Set([...results.experiments.map((e) => e.seed), ...taskExperiments.map((e) => e.seed)]);
+  return {
+    ...results,
+    seed: seeds.size === 1 ? [...seeds][0]! : null,
+    backend: landscapes ? `${results.backend}+${tfjs}` : tfjs,
+    precision: landscapes ? ((results.precision ?? "f64").includes("f32") ? results.precision : `f32+${results.precision ?? "f64"}`) : "f32",
+    taskExperiments,
+    wallSeconds: results.wallSeconds + (performance.now() - started) / 1000,
+  };
 }
 
 /** The tfjs backend a `--backend` value asks for: `js` is tfjs's pure-JavaScript `cpu` backend. */

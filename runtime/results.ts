@@ -9,10 +9,12 @@ export interface Results {
   readonly optspecVersion: string;
   /** The seed of every experiment when they share one, else null. */
   readonly seed: number | null;
+  /** What ran: the kernels' backend (`wasm`, `js`, `gpujs:webasm`, ...), and `tfjs:<backend>` for tasks, joined by `+`. */
   readonly backend: string;
   /**
    * The kernels' arithmetic: "f64", "f32" (single-precision WebAssembly), or "f32+f64" when
-   * some cells fell back to JavaScript. Absent in results written before single precision: f64.
+   * some cells fell back to JavaScript; tasks train in f32 on tfjs ("f32" for tasks alone,
+   * "f32+f64" beside double-precision landscapes). Absent in results written before single precision: f64.
    */
   readonly precision?: string;
   readonly workers: number;

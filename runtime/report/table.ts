@@ -51,7 +51,8 @@ export interface TaskTable {
 export function describeTaskExperiment(e: TaskExperimentResult): string {
   const budget = e.budget.epochs !== null ? `${e.budget.epochs} epochs` : e.budget.gradients !== null ? `${e.budget.gradients} gradient evaluations` : `${e.budget.iterations} iterations`;
   const unit = e.snapshot.unit === "iterations" ? "steps" : e.snapshot.unit;
-  return `${e.trajectories} trajectories, budget ${budget}, snapshot every ${e.snapshot.every} ${unit}, seed ${e.seed}, tfjs backend ${e.backend}`;
+  const threads = e.workers ? `, ${e.workers} worker threads` : "";
+  return `${e.trajectories} trajectories, budget ${budget}, snapshot every ${e.snapshot.every} ${unit}, seed ${e.seed}, tfjs backend ${e.backend}${threads}`;
 }
 
 /** Per task, a row per optimizer: diverged trajectories, gradients, the final metric and each population's mean metric and loss. */

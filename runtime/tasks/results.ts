@@ -49,6 +49,8 @@ export interface TaskExperimentResult {
   readonly populations: readonly { readonly name: string; readonly rule: PlanPopulationRule }[];
   /** The tfjs backend that trained the models (`wasm`, `cpu`, `tensorflow`, ...). */
   readonly backend: string;
+  /** Task worker threads that trained the trajectories (0: the main thread). */
+  readonly workers?: number;
   readonly tasks: readonly TaskSummary[];
   readonly optimizers: readonly { readonly name: string; readonly declaration: string; readonly params: Readonly<Record<string, number>> }[];
   readonly runs: readonly TaskRunResult[];

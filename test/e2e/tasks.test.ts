@@ -49,6 +49,8 @@ describe("optc run on a task", () => {
     expect(run.stdout).toContain("Experiment E: 2 trajectories, budget 3 epochs, snapshot every 3 steps, seed 3, tfjs backend cpu");
     expect(run.stdout).toMatch(/SGD\s+0\s+18\s/);
     const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as TaskJson;
+    const facts = results as unknown as { seed: number; backend: string; precision: string };
+    expect([facts.seed, facts.backend, facts.precision]).toEqual([3, "tfjs:cpu", "f32"]);
     const [experiment] = results.taskExperiments;
     expect(experiment!.backend).toBe("cpu");
     expect(experiment!.tasks[0]!.batchesPerEpoch).toBe(6);

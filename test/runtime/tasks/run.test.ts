@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { evaluateHypotheses } from "../../../runtime/hypotheses.js";
 import type { Results } from "../../../runtime/results.js";
-import { budgetInGradients, dataSpec, runTaskExperiments, snapshotStride } from "../../../runtime/tasks/run.js";
+import { availableParallelism } from "node:os";
+import { budgetInGradients, dataSpec, defaultTaskWorkers, runTaskExperiments, snapshotStride } from "../../../runtime/tasks/run.js";
 import { compileText } from "../../support/run-spec.js";
 
 const SPEC = `import "std/optimizers"
@@ -104,5 +105,24 @@ describe("plan conversions", () => {
       testShare: 0.3,
     });
     expect(dataSpec({ loader: "synthetic", args: { kind: "spirals", train: 1, test: 2, classes: 3, dims: 2, noise: 0.1 } })).toEqual({ kind: "spirals", train: 1, test: 2, classes: 3, dims: 2, noise: 0.1 });
+  });
+});
+
+describe("the default number of task workers", () => {
+  const cores = availableParallelism();
+  it("keeps tiny experiments in this thread", () => {
+    const { plan } = compileText(SPEC);
+    expect(defaultTaskWorkers(plan.taskExperiments!, "cpu")).toBe(0);
+    expect(defaultTaskWorkers(plan.taskExperiments!, "wasm")).toBe(0);
+  });
+
+  it("takes every core for several big units on a one-thread backend, none on tfjs-node", () => {
+    const { plan } = compileText(SPEC.replace("train = 120", "train = 4000").replace("budget 4 epochs", "budget 10 epochs"));
+    expect(defaultTaskWorkers(plan.taskExperiments!, "wasm")).toBe(cores >= 2 ? cores : 0);
+    expect(defaultTaskWorkers(plan.taskExperiments!, "cpu")).toBe(cores >= 2 ? cores : 0);
+    expect(defaultTaskWorkers(plan.taskExperiments!, "tensorflow")).toBe(0);
+    expect(defaultTaskWorkers(plan.taskExperiments!, "tfjs-node")).toBe(0);
+    // One unit: nothing to share out.
+    expect(defaultTaskWorkers(plan.taskExperiments!.map((e) => ({ ...e, trajectories: 1, optimizers: e.optimizers.slice(0, 1) })), "wasm")).toBe(0);
   });
 });
