@@ -188,7 +188,7 @@ class Printer {
         this.braced(
           d,
           `experiment ${d.name.name}`,
-          d.clauses.map((c) => ({ key: c, rows: [row(printClause(c))] })),
+          d.clauses.map((c) => ({ key: c, rows: clauseRows(c) })),
         ),
       )
       .with({ kind: "Hypothesis" }, (d) => this.hypothesis(d))
@@ -335,6 +335,19 @@ function printAcceptance(acceptance: Acceptance): string {
     .with("lower", () => "if lower")
     .with("metropolis", () => `metropolis(${acceptance.temperature ? printExpr(acceptance.temperature) : ""})`)
     .exhaustive();
+}
+
+/** Lines longer than this are broken where the printer knows how (a long `on` or `run` list). */
+const LINE_WIDTH = 100;
+
+/** A clause as rows: one, or for a long `on`/`run` list one item per row, aligned under the first. */
+function clauseRows(clause: ExperimentClause): Row[] {
+  const text = printClause(clause);
+  if (text.length <= LINE_WIDTH || (clause.kind !== "On" && clause.kind !== "Run")) return [row(text)];
+  const items = (clause.kind === "On" ? clause.targets : clause.optimizers).map(printInvocation);
+  const [first, ...rest] = items.map((item, i) => (i < items.length - 1 ? `${item},` : item));
+  // Two levels deeper than the clause: under the first item of `on ` / `run `.
+  return [row(`${clause.kind === "On" ? "on" : "run"} ${first}`), ...deeper(deeper(rest.map(row)))];
 }
 
 function printClause(clause: ExperimentClause): string {

@@ -122,6 +122,17 @@ describe("canonical layout", () => {
   });
 });
 
+describe("long lists", () => {
+  it("breaks an 'on' or 'run' list longer than 100 characters after each comma, aligned under its first item", () => {
+    const optimizers = ["GD(lr = 0.05) as SGD", "NiG_GD(lr = 0.05, rho = 1) as NiG_SGD", "SAM(lr = 0.05, rho = 0.05)", "NiM_BH(lr = 0.05, rho = 1, tau = 500, eps = 0.05)"];
+    const text = print(parsedCleanly(`experiment E { on T run ${optimizers.join(", ")} trajectories 2 }`));
+    expect(text).toBe(`experiment E {\n  on T\n  run ${optimizers.join(",\n      ")}\n  trajectories 2\n}\n`);
+    // A short list stays on its line.
+    expect(print(parsedCleanly("experiment E { run GD, SAM }"))).toBe("experiment E {\n  run GD, SAM\n}\n");
+    expect(print(parsedCleanly(text))).toBe(text);
+  });
+});
+
 describe("minimal parentheses", () => {
   it.each([
     ["a - (b - c)", "a - (b - c)"],
