@@ -569,10 +569,10 @@ export interface ValueObservation {
   readonly span: Span;
 }
 
-/** `for each optimizer in E: CLAIM` or `for each landscape in E { CLAIMS }`. */
+/** `for each optimizer in E: CLAIM`, `for each landscape in E { CLAIMS }` (`task` on tasks). */
 export interface ForEachClaim {
   readonly kind: "ForEach";
-  readonly variable: "optimizer" | "landscape";
+  readonly variable: "optimizer" | "landscape" | "task";
   readonly experiment: Identifier;
   readonly body: readonly Claim[];
   readonly span: Span;

@@ -737,7 +737,7 @@ export class AstBuilder extends parser.getBaseCstVisitorConstructor<CstNodeLocat
     const variable = realToken(ctx, "variable")?.image;
     const experiment = this.identifier(realToken(ctx, "experiment"));
     const span = this.spanOf(location);
-    if ((variable !== "optimizer" && variable !== "landscape") || !experiment || !span) return undefined;
+    if ((variable !== "optimizer" && variable !== "landscape" && variable !== "task") || !experiment || !span) return undefined;
     const body = this.claims(childNodes(ctx, "claims"));
     // `for each ...: CLAIM` is nothing without its one claim; a block keeps the claims that built.
     if (hasToken(ctx, "Colon") && body.length === 0) return undefined;

@@ -766,10 +766,11 @@ export class OptspecParser extends CstParser {
     this.CONSUME(K.for);
     this.CONSUME(K.each);
     this.OR({
-      ERR_MSG: "'optimizer' or 'landscape'",
+      ERR_MSG: "'optimizer', 'landscape' or 'task'",
       DEF: [
         { ALT: () => this.CONSUME(K.optimizer, { LABEL: "variable" }) },
         { ALT: () => this.CONSUME(K.landscape, { LABEL: "variable" }) },
+        { ALT: () => this.CONSUME(K.task, { LABEL: "variable" }) },
       ],
     });
     this.CONSUME(K.in);
@@ -839,6 +840,7 @@ export class OptspecParser extends CstParser {
       this.OR2([
         { ALT: () => this.CONSUME3(Identifier, { LABEL: "landscape" }) },
         { ALT: () => this.CONSUME(K.landscape, { LABEL: "landscape" }) },
+        { ALT: () => this.CONSUME(K.task, { LABEL: "landscape" }) },
       ]);
       this.OPTION(() => {
         this.CONSUME2(Dot);
@@ -1055,15 +1057,15 @@ export const declarationKeywords: readonly TokenType[] = [
 ];
 
 /**
- * Whether `tokens[index]` starts a declaration. Only `optimizer` and `landscape` also occur inside
- * one, in hypotheses: as the loop variable of `for each optimizer in E` and in populations
+ * Whether `tokens[index]` starts a declaration. Only `optimizer`, `landscape` and `task` also occur
+ * inside one, in hypotheses: as the loop variable of `for each optimizer in E` and in populations
  * (`E.optimizer on landscape`). There they follow `each`, '.' or `on` and are not followed by a
  * name; a declaration's keyword is followed by its name (or, when broken, by anything but these).
  */
 export function startsDeclaration(tokens: readonly IToken[], index: number): boolean {
   const token = tokens[index];
   if (!token || !declarationKeywords.includes(token.tokenType)) return false;
-  if (token.tokenType !== K.optimizer && token.tokenType !== K.landscape) return true;
+  if (token.tokenType !== K.optimizer && token.tokenType !== K.landscape && token.tokenType !== K.task) return true;
   const previous = tokens[index - 1]?.tokenType;
   if (previous === K.each || previous === Dot) return false;
   return !(previous === K.on && tokens[index + 1]?.tokenType !== Identifier);

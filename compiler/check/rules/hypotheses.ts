@@ -135,10 +135,13 @@ class HypothesisLowering {
 
   private forEach(claim: ast.ForEachClaim, bindings: Bindings): PlanCheck[] {
     const experiment = this.experiment(claim.experiment);
-    const names = claim.variable === "optimizer" ? experiment.optimizers.map((o) => o.name) : experiment.landscapes.map((l) => l.ir.name);
-    return names.flatMap((name) =>
-      claim.body.flatMap((inner) => this.claim(inner, { ...bindings, [claim.variable]: { name, experiment: experiment.name } })),
-    );
+    // `task` loops over an experiment's tasks as `landscape` loops over its landscapes.
+    const onTasks = experiment.populations !== undefined;
+    if (claim.variable !== "optimizer" && (claim.variable === "task") !== onTasks)
+      throw this.fail(diagnostic("WrongPopulationKind", claim.span, `experiment '${experiment.name}' ${onTasks ? "trains on tasks" : "runs on landscapes"}: loop with 'for each ${onTasks ? "task" : "landscape"} in ${experiment.name}'`));
+    const key = claim.variable === "optimizer" ? "optimizer" : "landscape";
+    const names = key === "optimizer" ? experiment.optimizers.map((o) => o.name) : experiment.landscapes.map((l) => l.ir.name);
+    return names.flatMap((name) => claim.body.flatMap((inner) => this.claim(inner, { ...bindings, [key]: { name, experiment: experiment.name } })));
   }
 
   /** Maps every item, so each reports its own errors, then gives up if any failed. */
@@ -188,14 +191,14 @@ class HypothesisLowering {
       }
     };
     const optimizer = attempt(() => this.member(ref.optimizer, "optimizer", bindings.optimizer, experiment.name, experiment.optimizers.map((o) => o.name)));
-    const landscapeName = attempt(() => this.member(ref.landscape, "landscape", bindings.landscape, experiment.name, experiment.landscapes.map((l) => l.ir.name)));
+    const landscapeName = attempt(() => this.member(ref.landscape, experiment.populations ? "task" : "landscape", bindings.landscape, experiment.name, experiment.landscapes.map((l) => l.ir.name)));
     if (optimizer === undefined || landscapeName === undefined) throw new Failed();
     const landscape = experiment.landscapes.find((l) => l.ir.name === landscapeName)!;
     return { population: { experiment: experiment.name, optimizer, landscape: landscapeName }, minima: landscape.ir.minima.map((m) => m.name) };
   }
 
   /** The optimizer or landscape a population names, resolving the loop variable. */
-  private member(name: ast.Identifier, variable: "optimizer" | "landscape", bound: Bindings["optimizer"], experiment: string, candidates: readonly string[]): string {
+  private member(name: ast.Identifier, variable: "optimizer" | "landscape" | "task", bound: Bindings["optimizer"], experiment: string, candidates: readonly string[]): string {
     let resolved = name.name;
     if (name.name === variable) {
       if (!bound) throw this.fail(diagnostic("LoopVariableOutsideLoop", name.span, `'${variable}' means the current ${variable} only inside 'for each ${variable} in EXPERIMENT'`, { suggestion: `name the ${variable}, or wrap the claim in 'for each ${variable} in ${experiment}:'` }));
@@ -399,7 +402,7 @@ class HypothesisLowering {
     let text = this.text.slice(claim.span.start.offset, claim.span.end.offset).replace(/\s+/g, " ").trim();
     const replace = (variable: "optimizer" | "landscape") => {
       const bound = bindings[variable];
-      if (bound) text = text.replace(new RegExp(variable === "optimizer" ? "\\.optimizer\\b" : "\\bon landscape\\b", "g"), variable === "optimizer" ? `.${bound.name}` : `on ${bound.name}`);
+      if (bound) text = text.replace(new RegExp(variable === "optimizer" ? "\\.optimizer\\b" : "\\bon (landscape|task)\\b", "g"), variable === "optimizer" ? `.${bound.name}` : `on ${bound.name}`);
     };
     const written = text;
     replace("optimizer");

@@ -183,3 +183,28 @@ describe("text columns", () => {
     ]);
   });
 });
+
+describe("loops over tasks", () => {
+  const twoTasks = `${STD}${TASK}task Other {\n  data synthetic(spirals)\n  model mlp()\n}\n${EXPERIMENT.replace("on Digits", "on Digits, Other")}`;
+
+  it("expands 'for each task' with the shorthand and with the loop variable named", () => {
+    const d = expectDiagnostics(`${twoTasks}hypothesis "h" {\n adjust holm\n for each task in Pop {\n  for each optimizer in Pop: observe mannwhitney(SetA.metric, Pop.optimizer on task.SetB.metric)\n }\n}\n`, []);
+    const checks = d.result.plan!.hypotheses[0]!.checks;
+    const pairs = checks.map((c) => (c.kind === "test" && c.test.test === "mannwhitney" ? [c.test.x.landscape, c.test.x.optimizer, c.test.y.landscape, c.test.y.population] : []));
+    expect(pairs).toEqual([
+      ["Digits", "GD", "Digits", "SetB"],
+      ["Digits", "SAM", "Digits", "SetB"],
+      ["Other", "GD", "Other", "SetB"],
+      ["Other", "SAM", "Other", "SetB"],
+    ]);
+    expect(checks[2]!.text).toBe("observe mannwhitney(SetA.metric, Pop.GD on Other.SetB.metric)");
+  });
+
+  it("asks for the shorthand's task when an experiment has several, and refuses 'task' loops on landscapes", () => {
+    expectDiagnostics(`${twoTasks}experiment L { on Himmelblau run GD restarts 2 budget 10 gradients }\nhypothesis "h" {\n adjust holm\n for each optimizer in Pop: observe mannwhitney(⟨1⟩SetA.metric, ⟨3⟩SetB.metric)\n ⟨2⟩for each task in L: observe median(L.GD on Himmelblau.f)\n}\n`, [
+      { code: "E602", message: "experiment 'Pop' trains on several tasks; say which", at: 1 },
+      { code: "E602", message: "experiment 'Pop' trains on several tasks; say which", at: 3 },
+      { code: "E602", message: "experiment 'L' runs on landscapes: loop with 'for each landscape in L'", at: 2 },
+    ]);
+  });
+});
