@@ -202,7 +202,7 @@ export const allTokens: TokenType[] = [
 /** The one lexer instance; `tokenize` never throws, problems come back in `errors` and groups. */
 /** Builds the lexer; `validate` checks the token definitions (tests do; the shared one skips it to start faster). */
 export function createLexer(validate = false): Lexer {
-  return new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: validate, skipValidations: !validate });
+  return new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: validate, skipValidations: !validate, safeMode: !validate });
 }
 
 export const optspecLexer = createLexer();

@@ -297,7 +297,14 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const report = values.json === "-" ? io.stderr : io.stdout;
   if (!values.quiet) {
     const tables = [formatStationaryTables(results), formatTaskTables(results)].filter((t) => t !== "").join("\n\n");
-    report(`${tables}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${results.workers === 0 ? "this thread" : `${results.workers} worker threads`}\n`);
+    const taskWorkers = Math.max(0, ...(results.taskExperiments ?? []).map((e) => e.workers ?? 0));
+    const threads = (n: number) => (n === 0 ? "this thread" : `${n} worker threads`);
+    const where = results.taskExperiments?.length
+      ? results.experiments.length
+        ? `landscapes on ${threads(results.workers)}, tasks on ${threads(taskWorkers)}`
+        : threads(taskWorkers)
+      : threads(results.workers);
+    report(`${tables}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${where}\n`);
   }
   if (evaluated.hypotheses) report(`\n${formatHypotheses(evaluated.hypotheses, io.color)}\n`);
   if (reportDir !== undefined) {
