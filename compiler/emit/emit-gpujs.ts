@@ -85,7 +85,7 @@
 import { LOWBIAS32_FINAL_SHIFT, LOWBIAS32_ROUNDS } from "../../runtime/rng.js";
 import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
-import { loopPass, type FlowState, type Ascent } from "./flow.js";
+import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
 import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
 import { indent, range } from "./text.js";
 
@@ -210,7 +210,7 @@ class GpujsEmitter {
     this.hasHop = all.some((s) => s.op === "hop");
     if (this.hasHop && !(optimizer.loop.length === 1 && optimizer.loop[0]!.op === "hop"))
       throw new GpujsUnsupportedError("a 'hop' that is not the whole loop of its optimizer (the checker allows no other)");
-    this.slotKinds = new Map(all.flatMap((s) => (s.op === "descend" ? [[s.slot, s.method.kind] as const] : [])));
+    this.slotKinds = slotKinds(all);
   }
 
   private groupsFor(dims: number): number {
@@ -255,16 +255,7 @@ class GpujsEmitter {
   }
 
   private slotVariables(): string[] {
-    const names: string[] = [];
-    for (const [slot, kind] of [...this.slotKinds].sort((a, b) => a[0] - b[0])) {
-      if (kind === "sgd") continue;
-      for (const i of range(this.dims)) names.push(`m${slot}_${i}`);
-      if (kind === "adam") {
-        for (const i of range(this.dims)) names.push(`v${slot}_${i}`);
-        names.push(`n${slot}`);
-      }
-    }
-    return names;
+    return slotStateNames(this.slotKinds, this.dims, (state, slot, i) => (state === "n" ? `n${slot}` : `${state}${slot}_${i}`));
   }
 
   private trajectoryBody(groups: number): string[] {

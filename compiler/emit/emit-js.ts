@@ -16,7 +16,7 @@ import { drawStatements, RNG_SOURCE, unitExpression } from "../../runtime/rng.js
 import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPassCost } from "../lower/cost.js";
-import { loopPass, type Ascent, type FlowState } from "./flow.js";
+import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
 import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
 import { indent, range } from "./text.js";
 
@@ -83,7 +83,7 @@ class KernelEmitter {
     const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
     this.hasAscent = all.some((s) => s.op === "ascend");
     this.hasHop = all.some((s) => s.op === "hop");
-    this.slotKinds = new Map(all.flatMap((s) => (s.op === "descend" ? [[s.slot, s.method.kind] as const] : [])));
+    this.slotKinds = slotKinds(all);
   }
 
   emit(title: string): EmittedKernel {
@@ -132,16 +132,7 @@ class KernelEmitter {
   }
 
   private slotVariables(lane: Lane): string[] {
-    const names: string[] = [];
-    for (const [slot, kind] of [...this.slotKinds].sort((a, b) => a[0] - b[0])) {
-      if (kind === "sgd") continue;
-      for (const i of range(this.dims)) names.push(lane.slot("m", slot, i));
-      if (kind === "adam") {
-        for (const i of range(this.dims)) names.push(lane.slot("v", slot, i));
-        names.push(lane.slotSteps(slot));
-      }
-    }
-    return names;
+    return slotStateNames(this.slotKinds, this.dims, (state, slot, i) => (state === "n" ? lane.slotSteps(slot) : lane.slot(state, slot, i!)));
   }
 
   private trajectoryBody(loopCode: readonly string[]): string[] {

@@ -44,7 +44,7 @@ import { emitStraightLine } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPassCost } from "../lower/cost.js";
 import { ANGLE } from "./emit-js.js";
-import { loopPass, type Ascent, type FlowState } from "./flow.js";
+import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
 import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
 import { angleSeries, DOUBLE, f64, f64x2, i32x4, indent, interleave, range, SINGLE, type Numeric, type Precision } from "./wasm-text.js";
 
@@ -134,7 +134,7 @@ class WasmEmitter {
     const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
     this.hasAscent = all.some((s) => s.op === "ascend");
     this.hasHop = all.some((s) => s.op === "hop");
-    this.slotKinds = new Map(all.flatMap((s) => (s.op === "descend" ? [[s.slot, s.method.kind] as const] : [])));
+    this.slotKinds = slotKinds(all);
     this.sharedSteps = !all.some((s) => s.op === "if" && flattenSteps(s.body).some((b) => b.op === "descend"));
   }
 
@@ -273,16 +273,7 @@ class WasmEmitter {
   }
 
   private slotLocals(): string[] {
-    const names: string[] = [];
-    for (const [slot, kind] of [...this.slotKinds].sort((a, b) => a[0] - b[0])) {
-      if (kind === "sgd") continue;
-      for (const i of range(this.dims)) names.push(`m${slot}_${i}`);
-      if (kind === "adam") {
-        for (const i of range(this.dims)) names.push(`v${slot}_${i}`);
-        names.push(`n${slot}`);
-      }
-    }
-    return names;
+    return slotStateNames(this.slotKinds, this.dims, (state, slot, i) => (state === "n" ? `n${slot}` : `${state}${slot}_${i}`));
   }
 
   /**
