@@ -15,7 +15,6 @@ import { selectPositions } from "./populations.js";
 import type { TaskExperimentResult, TaskRunResult, TaskSummary, TaskTrajectoryResult } from "./results.js";
 import { selectBackend, type BackendRequest } from "./tf/backend.js";
 import { batchesPerEpoch } from "./train-batches.js";
-import type { PopulationRule } from "./types.js";
 import { prepareTask, trainUnit, type UnitResult } from "./unit.js";
 
 export { budgetInGradients, dataSpec, snapshotStride } from "./unit.js";
@@ -134,7 +133,7 @@ async function runExperiment(experiment: PlanTaskExperiment, backend: string, op
         populations: Object.fromEntries(
           experiment.populations.map(({ name, rule }) => [
             name,
-            trajectories.flatMap((tr, trajectory) => selectPositions(tr.snapshots, rule as PopulationRule).map((snapshot) => ({ trajectory, snapshot }))),
+            trajectories.flatMap((tr, trajectory) => selectPositions(tr.snapshots, rule).map((snapshot) => ({ trajectory, snapshot }))),
           ]),
         ),
         // Seconds spent training this optimizer's trajectories (on whichever threads).

@@ -42,7 +42,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 // The IR's own queries (a leaf module of plain functions: the plan carries the IR to tasks).
-import { conditionReads, flattenSteps, type CondIR, type DistributionFamily, type OptimizerIR, type StateQuantity, type Step, type UpdateMethod, type ValueIR } from "../../compiler/lower/ir.js";
+import { conditionReads, flattenSteps, type CondIR, type DistributionFamily, type OptimizerIR, type Step, type UpdateMethod, type ValueIR } from "../../compiler/lower/ir.js";
 import { BatchCache, BatchOrder, derivedDataKey, evaluationIndices, SampleSource, sampleCount, type TrainingSamples } from "./train-batches.js";
 import { EvaluationSet } from "./train-evaluate.js";
 import { NoiseStream } from "./train-noise.js";

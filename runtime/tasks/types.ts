@@ -4,6 +4,7 @@
 // models, the trainer and the population rules each live in their own files and meet here.
 
 import type * as tf from "@tensorflow/tfjs-core";
+import type { PlanPopulationRule, PlanTaskModel } from "../../compiler/plan-tasks.js";
 
 /** One split of a labelled data set, row-major. */
 export interface Split {
@@ -40,13 +41,8 @@ export class DataError extends Error {
   }
 }
 
-/** The models a task can declare. */
-export type ModelSpec =
-  | { readonly kind: "mlp"; readonly hidden: readonly number[] }
-  | { readonly kind: "cnn"; readonly channels: readonly number[]; readonly kernel: number; readonly dense: readonly number[] }
-  | { readonly kind: "resnet"; readonly depth: number }
-  | { readonly kind: "bag_of_embeddings"; readonly dimension: number; readonly hidden: readonly number[] }
-  | { readonly kind: "tfjs"; readonly path: string };
+/** The models a task can declare: the plan's own description of them. */
+export type ModelSpec = PlanTaskModel;
 
 /**
  * A model under training: its parameters as tfjs variables (in a fixed order) and a loss with
@@ -73,9 +69,5 @@ export interface Snapshot {
   readonly metric: number;
 }
 
-/** How a population picks snapshots from each trajectory's series. */
-export type PopulationRule =
-  | { readonly kind: "lowest"; readonly count: number; readonly by: "loss" | "metric" }
-  | { readonly kind: "highest"; readonly count: number; readonly by: "loss" | "metric" }
-  | { readonly kind: "last"; readonly count: number }
-  | { readonly kind: "all" };
+/** How a population picks snapshots from each trajectory's series: the plan's rule. */
+export type PopulationRule = PlanPopulationRule;
