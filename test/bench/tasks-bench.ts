@@ -268,16 +268,17 @@ async function main(): Promise<void> {
   studyWallTime();
 }
 
-/** The paper's MNIST study end to end, process start included (the CLI built by `npm run bench`). */
+/** The paper's MNIST study end to end, process start included (the CLI built by `npm run bench`): one thread, then the default task workers. */
 function studyWallTime(): void {
-  const started = performance.now();
-  try {
-    execFileSync(process.execPath, ["dist/optc.js", "run", "specs/paper/tasks.optspec", "--quiet", "--no-report"], { stdio: "ignore", timeout: 30 * 60_000 });
-    console.log(`
-specs/paper/tasks.optspec end to end (6 optimizers x 5 trajectories, MNIST MLP): ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  } catch (error) {
-    console.log(`
-specs/paper/tasks.optspec failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  console.log("\nspecs/paper/tasks.optspec end to end (6 optimizers x 5 trajectories, MNIST MLP):");
+  for (const [label, flags] of [["--workers 0", ["--workers", "0"]], ["default workers", []]] as const) {
+    const started = performance.now();
+    try {
+      execFileSync(process.execPath, ["dist/optc.js", "run", "specs/paper/tasks.optspec", "--quiet", "--no-report", ...flags], { stdio: "ignore", timeout: 30 * 60_000 });
+      console.log(`  ${label.padEnd(16)} ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      console.log(`  ${label.padEnd(16)} failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    }
   }
 }
 
