@@ -69,7 +69,7 @@ export function taskTables(e: TaskExperimentResult): TaskTable[] {
         mean(run.trajectories.map((t) => t.snapshots.at(-1)?.metric ?? NaN)).toFixed(4),
         ...e.populations.flatMap((p) => {
           const members = populationSnapshots(run, p.name);
-          return [mean(members.map((m) => m.metric)).toFixed(4), mean(members.map((m) => m.loss)).toFixed(4)];
+          return [mean(members.map((m) => m.metric)).toFixed(4), lossText(mean(members.map((m) => m.loss)))];
         }),
       ]);
     return { caption: `${task.name}: ${task.model} on ${task.data} (${task.parameters} parameters, batch ${task.batch}, ${task.batchesPerEpoch} steps per epoch; means over trajectories and members)`, header, rows };
@@ -80,6 +80,11 @@ function formatTaskExperiment(e: TaskExperimentResult): string {
   const blocks = [`Experiment ${e.name}: ${describeTaskExperiment(e)}`];
   for (const t of taskTables(e)) blocks.push(formatGrid(t.caption, [[...t.header], t.header.map((h, i) => (i >= 3 ? "mean" : "")), ...t.rows.map((r) => [...r])]));
   return blocks.join("\n\n");
+}
+
+/** A mean loss: four decimals, or four significant digits when it has blown up (a diverging lr). */
+function lossText(v: number): string {
+  return Number.isFinite(v) && Math.abs(v) >= 1e4 ? v.toPrecision(4) : v.toFixed(4);
 }
 
 function mean(values: readonly number[]): number {
