@@ -48,3 +48,10 @@ export function resolveImportPath(path: string, fromFile: string): string {
   if (path.startsWith("std/")) return join(standardLibraryDirectory(), withExtension.slice(4));
   return isAbsolute(withExtension) ? withExtension : resolve(dirname(fromFile), withExtension);
 }
+
+/** The file named on the command line does not exist or cannot be read. */
+export class SpecNotFoundError extends Error {
+  constructor(readonly path: string) {
+    super(`cannot read spec file '${path}'`);
+  }
+}

@@ -11,10 +11,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { compileSpec, formatDiagnostic, hasErrors, type Backend, type CompileResult, type Precision } from "../compiler/index.js";
-import { SpecNotFoundError } from "../compiler/resolve/load.js";
+// The compiler (and its parser) loads only for commands that read a spec: `report`, `run
+// PLAN.json` and `--version` start without it.
+import type { Backend, CompileResult, Precision } from "../compiler/index.js";
+import { SpecNotFoundError } from "../compiler/source.js";
 import { OPTSPEC_VERSION } from "../compiler/version.js";
-import { format } from "../grammar/index.js";
 import { availableParallelism } from "node:os";
 import { defaultWorkers, runPlan, RunOptionsError, withOverrides, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
@@ -92,13 +93,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const [command, ...rest] = argv;
     switch (command) {
       case "compile":
-        return commandCompile(rest, io);
+        return await commandCompile(rest, io);
       case "run":
         return await commandRun(rest, io);
       case "check":
-        return commandCheck(rest, io);
+        return await commandCheck(rest, io);
       case "fmt":
-        return commandFmt(rest, io);
+        return await commandFmt(rest, io);
       case "report":
         return await commandReport(rest, io);
       case "--version":
@@ -180,7 +181,8 @@ function integerFlag(value: string | undefined, flag: string, min: number): numb
 }
 
 /** Compiles and prints diagnostics; returns the result (plan undefined on errors). */
-function compileAndReport(specPath: string, io: Io, backends: readonly Backend[] = ["js"], precisions: readonly Precision[] = ["f64"]): CompileResult {
+async function compileAndReport(specPath: string, io: Io, backends: readonly Backend[] = ["js"], precisions: readonly Precision[] = ["f64"]): Promise<CompileResult> {
+  const { compileSpec, formatDiagnostic } = await import("../compiler/index.js");
   const result = compileSpec(specPath, { backends, precisions });
   const texts = new Map(result.files.map((f) => [f.path, f.text]));
   for (const d of result.diagnostics) io.stderr(`${formatDiagnostic(d, (file) => texts.get(file), io.color)}\n\n`);
@@ -190,13 +192,13 @@ function compileAndReport(specPath: string, io: Io, backends: readonly Backend[]
   return result;
 }
 
-function commandCheck(args: readonly string[], io: Io): number {
+async function commandCheck(args: readonly string[], io: Io): Promise<number> {
   const { positionals } = options(args, {});
-  const result = compileAndReport(onePositional(positionals, "spec file"), io);
-  return hasErrors(result.diagnostics) ? EXIT.specErrors : EXIT.ok;
+  const result = await compileAndReport(onePositional(positionals, "spec file"), io);
+  return result.diagnostics.some((d) => d.severity === "error") ? EXIT.specErrors : EXIT.ok;
 }
 
-function commandCompile(args: readonly string[], io: Io): number {
+async function commandCompile(args: readonly string[], io: Io): Promise<number> {
   const { positionals, values } = options(args, { out: { type: "string" }, precision: { type: "string" }, backend: { type: "string" } });
   const specPath = onePositional(positionals, "spec file");
   const precision = precisionFlag(values.precision);
@@ -206,7 +208,7 @@ function commandCompile(args: readonly string[], io: Io): number {
   // single-precision kernels only when asked (they add a quarter to the compile time), and
   // gpu.js kernels with --backend gpujs (they cost ~1 ms for the paper's 24 cells, but are
   // another file per cell that most plans never run).
-  const result = compileAndReport(specPath, io, values.backend === "gpujs" ? ["js", "wasm", "gpujs"] : ["js", "wasm"], precision === "f32" ? ["f64", "f32"] : ["f64"]);
+  const result = await compileAndReport(specPath, io, values.backend === "gpujs" ? ["js", "wasm", "gpujs"] : ["js", "wasm"], precision === "f32" ? ["f64", "f32"] : ["f64"]);
   if (!result.plan) return EXIT.specErrors;
   const out = resolve(values.out ?? join("out", basename(specPath).replace(/\.optspec$/, "")));
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${values.out}' is a file; give a folder (it is created if missing)`);
@@ -272,7 +274,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
       };
     } else {
       // gpu.js kernels cost ~1 ms to emit for the paper's 24 cells: auto gets them too, for a large run on a GPU.
-      const result = compileAndReport(input, io, backend === "js" ? ["js"] : backend === "wasm" ? ["js", "wasm"] : ["js", "wasm", "gpujs"], [precision]);
+      const result = await compileAndReport(input, io, backend === "js" ? ["js"] : backend === "wasm" ? ["js", "wasm"] : ["js", "wasm", "gpujs"], [precision]);
       if (!result.plan) return EXIT.specErrors;
       plan = result.plan;
       kernelSource = (file) => result.kernels.get(file)!;
@@ -417,7 +419,7 @@ function appendStepSummary(results: Results, io: Io): void {
   }
 }
 
-function commandFmt(args: readonly string[], io: Io): number {
+async function commandFmt(args: readonly string[], io: Io): Promise<number> {
   const { positionals, values } = options(args, { write: { type: "boolean" } });
   const path = onePositional(positionals, "spec file");
   let text: string;
@@ -426,6 +428,7 @@ function commandFmt(args: readonly string[], io: Io): number {
   } catch {
     throw new SpecNotFoundError(path);
   }
+  const [{ format }, { formatDiagnostic }] = await Promise.all([import("../grammar/index.js"), import("../compiler/index.js")]);
   const { formatted, problems } = format(text, path);
   if (formatted === undefined) {
     for (const p of problems) io.stderr(`${formatDiagnostic({ code: p.code, severity: "error", message: p.message, span: p.span, related: [] }, () => text, io.color)}\n\n`);

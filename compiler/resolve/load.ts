@@ -3,7 +3,7 @@
 // loaded file is visible everywhere.
 import { parse, type ImportDecl, type Program } from "../../grammar/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { resolveImportPath, type SourceHost } from "../source.js";
+import { resolveImportPath, SpecNotFoundError, type SourceHost } from "../source.js";
 
 export interface LoadedFile {
   readonly path: string;
@@ -57,9 +57,4 @@ function importNotFound(decl: ImportDecl, target: string): Diagnostic {
   return diagnostic("ImportNotFound", decl.span, `cannot find '${decl.path}'`, { suggestion });
 }
 
-/** The file named on the command line does not exist or cannot be read. */
-export class SpecNotFoundError extends Error {
-  constructor(readonly path: string) {
-    super(`cannot read spec file '${path}'`);
-  }
-}
+export { SpecNotFoundError } from "../source.js";
