@@ -13,12 +13,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 // The compiler (and its parser) loads only for commands that read a spec: `report`, `run
 // PLAN.json` and `--version` start without it.
-import type { Backend, CompileResult, Precision } from "../compiler/index.js";
+import type { Backend, CompileResult, Diagnostic, formatDiagnostic as FormatDiagnostic, Precision } from "../compiler/index.js";
 import { SpecNotFoundError } from "../compiler/source.js";
 import { OPTSPEC_VERSION } from "../compiler/version.js";
 import { availableParallelism } from "node:os";
 import { defaultWorkers, runPlan, RunOptionsError, withOverrides, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
+import { bundleIdentity, readCachedCompile, writeCachedCompile } from "./plan-cache.js";
 import { PLAN_FORMAT, PLAN_VERSION, type Plan } from "./plan.js";
 import { evaluateHypotheses, tallyChecks } from "./hypotheses.js";
 import { formatHypotheses } from "./report/hypotheses.js";
@@ -181,15 +182,37 @@ function integerFlag(value: string | undefined, flag: string, min: number): numb
 }
 
 /** Compiles and prints diagnostics; returns the result (plan undefined on errors). */
-async function compileAndReport(specPath: string, io: Io, backends: readonly Backend[] = ["js"], precisions: readonly Precision[] = ["f64"]): Promise<CompileResult> {
-  const { compileSpec, formatDiagnostic } = await import("../compiler/index.js");
-  const result = compileSpec(specPath, { backends, precisions });
-  const texts = new Map(result.files.map((f) => [f.path, f.text]));
-  for (const d of result.diagnostics) io.stderr(`${formatDiagnostic(d, (file) => texts.get(file), io.color)}\n\n`);
-  const errors = result.diagnostics.filter((d) => d.severity === "error").length;
-  const warnings = result.diagnostics.length - errors;
-  if (result.diagnostics.length) io.stderr(`${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}\n`);
+/**
+ * As compileAndReport, but from the plan cache when this optc bundle compiled the same files
+ * with the same options before (runtime/plan-cache.ts); the diagnostics are printed either way.
+ */
+async function compileCached(specPath: string, io: Io, backends: readonly Backend[], precisions: readonly Precision[]): Promise<Pick<CompileResult, "plan" | "kernels">> {
+  const build = bundleIdentity();
+  const key = build === undefined ? undefined : { build, backends, precisions };
+  const cached = key && readCachedCompile(specPath, key);
+  if (cached) {
+    if (cached.diagnostics.length > 0) printDiagnostics(cached.diagnostics, cached.files, io, await import("../compiler/index.js"));
+    return { plan: cached.plan, kernels: cached.kernels };
+  }
+  const result = await compileAndReport(specPath, io, backends, precisions);
+  if (key && result.plan) writeCachedCompile(specPath, key, { plan: result.plan, kernels: result.kernels, diagnostics: result.diagnostics, files: result.files });
   return result;
+}
+
+async function compileAndReport(specPath: string, io: Io, backends: readonly Backend[] = ["js"], precisions: readonly Precision[] = ["f64"]): Promise<CompileResult> {
+  const compiler = await import("../compiler/index.js");
+  const result = compiler.compileSpec(specPath, { backends, precisions });
+  printDiagnostics(result.diagnostics, result.files, io, compiler);
+  return result;
+}
+
+/** Each diagnostic with its code frame, then the counts (nothing when there are none). */
+function printDiagnostics(diagnostics: readonly Diagnostic[], files: readonly { path: string; text: string }[], io: Io, compiler: { formatDiagnostic: typeof FormatDiagnostic }): void {
+  const texts = new Map(files.map((f) => [f.path, f.text]));
+  for (const d of diagnostics) io.stderr(`${compiler.formatDiagnostic(d, (file) => texts.get(file), io.color)}\n\n`);
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  if (diagnostics.length) io.stderr(`${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}\n`);
 }
 
 async function commandCheck(args: readonly string[], io: Io): Promise<number> {
@@ -274,7 +297,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
       };
     } else {
       // gpu.js kernels cost ~1 ms to emit for the paper's 24 cells: auto gets them too, for a large run on a GPU.
-      const result = await compileAndReport(input, io, backend === "js" ? ["js"] : backend === "wasm" ? ["js", "wasm"] : ["js", "wasm", "gpujs"], [precision]);
+      const result = await compileCached(input, io, backend === "js" ? ["js"] : backend === "wasm" ? ["js", "wasm"] : ["js", "wasm", "gpujs"], [precision]);
       if (!result.plan) return EXIT.specErrors;
       plan = result.plan;
       kernelSource = (file) => result.kernels.get(file)!;

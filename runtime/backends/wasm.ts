@@ -4,9 +4,9 @@
 // kernel reserves for itself), the outputs copied back. Buffers are f64 in both precisions.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type wabtInit from "wabt";
+import { cacheDir } from "../cache.js";
 import type { Kernel, KernelJob } from "../kernel.js";
 
 interface WasmExports {
@@ -34,15 +34,10 @@ let wabtModule: Promise<Awaited<ReturnType<typeof wabtInit>>> | undefined;
 
 /**
  * The folder of assembled kernels, keyed by a hash of their text: loading wabt and assembling
- * two dozen kernels costs more than running the paper's whole table. `OPTSPEC_CACHE_DIR`
- * moves it (an empty value turns the cache off); by default it is `$XDG_CACHE_HOME/optspec`
- * or `~/.cache/optspec`.
+ * two dozen kernels costs more than running the paper's whole table (see runtime/cache.ts).
  */
 export function wasmCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const configured = env["OPTSPEC_CACHE_DIR"];
-  if (configured !== undefined) return configured === "" ? undefined : configured;
-  const base = env["XDG_CACHE_HOME"] || join(homedir(), ".cache");
-  return join(base, "optspec", "wasm");
+  return cacheDir("wasm", env);
 }
 
 /**

@@ -25,12 +25,12 @@ describe("assembleWat's cache", () => {
     try {
       process.env["OPTSPEC_CACHE_DIR"] = dir;
       const first = await assembleWat(WAT);
-      expect(readdirSync(dir)).toHaveLength(1);
+      expect(readdirSync(join(dir, "wasm"))).toHaveLength(1);
       const second = await assembleWat(WAT);
       expect([...second]).toEqual([...first]);
       expect(await twice(second)).toBe(42);
       await assembleWat(WAT.replace("f64.add", "f64.mul"));
-      expect(readdirSync(dir)).toHaveLength(2);
+      expect(readdirSync(join(dir, "wasm"))).toHaveLength(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -41,8 +41,8 @@ describe("assembleWat's cache", () => {
     try {
       process.env["OPTSPEC_CACHE_DIR"] = dir;
       const good = await assembleWat(WAT);
-      const [file] = readdirSync(dir);
-      writeFileSync(join(dir, file!), "not wasm");
+      const [file] = readdirSync(join(dir, "wasm"));
+      writeFileSync(join(dir, "wasm", file!), "not wasm");
       expect([...(await assembleWat(WAT))]).toEqual([...good]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -51,6 +51,7 @@ describe("assembleWat's cache", () => {
 
   it("is off with an empty OPTSPEC_CACHE_DIR, and defaults under XDG_CACHE_HOME or ~/.cache", async () => {
     expect(wasmCacheDir({ OPTSPEC_CACHE_DIR: "" })).toBeUndefined();
+    expect(wasmCacheDir({ OPTSPEC_CACHE_DIR: "/c" })).toBe(join("/c", "wasm"));
     expect(wasmCacheDir({ XDG_CACHE_HOME: "/x" })).toBe(join("/x", "optspec", "wasm"));
     expect(wasmCacheDir({})).toMatch(/\.cache[/\\]optspec[/\\]wasm$/);
     process.env["OPTSPEC_CACHE_DIR"] = "";

@@ -1,0 +1,104 @@
+// Compiled plans kept between runs of the same spec: parsing, checking and emitting the
+// paper's 24 kernels costs about as much as running them. An entry is keyed by the running
+// optc bundle, the spec's path and text, and the kernels asked for; it lists every file the
+// compilation read (imports and the standard library) with a hash of its text, and is used only
+// when all of them are unchanged. The entry holds the plan, the kernels and the diagnostics
+// (warnings), so a cached run prints what a compiled one does.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
+import { cacheDir } from "./cache.js";
+import type { Plan } from "./plan.js";
+
+export interface CachedCompile {
+  readonly plan: Plan;
+  readonly kernels: ReadonlyMap<string, string>;
+  readonly diagnostics: readonly Diagnostic[];
+  /** The files the compilation read, with their texts (for printing the diagnostics). */
+  readonly files: readonly { readonly path: string; readonly text: string }[];
+}
+
+interface Entry {
+  /** `path` as the compiler named it (diagnostics' spans use it), `resolved` to read it again. */
+  readonly files: readonly { readonly path: string; readonly resolved: string; readonly sha256: string }[];
+  readonly plan: Plan;
+  readonly kernels: readonly (readonly [string, string])[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** What decides a compilation besides its files: the compiler (the bundle's hash) and the kernels asked for. */
+export interface CompileKey {
+  readonly build: string;
+  readonly backends: readonly string[];
+  readonly precisions: readonly string[];
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * The identity of the running optc: a hash of the bundle file that was started (its chunks
+ * are named by their contents, so any change to the compiler changes it); undefined when optc
+ * runs from its TypeScript sources, which then compile every time.
+ */
+export function bundleIdentity(script: string | undefined = process.argv[1]): string | undefined {
+  if (!script || !/optc\.js$/.test(script)) return undefined;
+  try {
+    return sha256(readFileSync(script, "latin1"));
+  } catch {
+    return undefined;
+  }
+}
+
+function entryPath(specPath: string, specText: string, key: CompileKey): string | undefined {
+  const dir = cacheDir("plans");
+  if (!dir) return undefined;
+  const id = sha256([key.build, resolve(specPath), key.backends.join(","), key.precisions.join(","), specText].join("\0"));
+  return join(dir, `${id}.json`);
+}
+
+/** The cached compilation of `specPath`, when every file it read is unchanged; else undefined. */
+export function readCachedCompile(specPath: string, key: CompileKey): CachedCompile | undefined {
+  let specText: string;
+  try {
+    specText = readFileSync(specPath, "utf8");
+  } catch {
+    return undefined; // the compiler reports the missing file
+  }
+  const path = entryPath(specPath, specText, key);
+  if (!path) return undefined;
+  try {
+    const entry = JSON.parse(readFileSync(path, "utf8")) as Entry;
+    const files: { path: string; text: string }[] = [];
+    for (const file of entry.files) {
+      const text = readFileSync(file.resolved, "utf8");
+      if (sha256(text) !== file.sha256) return undefined;
+      files.push({ path: file.path, text });
+    }
+    return { plan: entry.plan, kernels: new Map(entry.kernels), diagnostics: entry.diagnostics, files };
+  } catch {
+    return undefined; // absent, unreadable or corrupt: compile
+  }
+}
+
+/** Keeps a compilation without errors for the next run; a cache that cannot be written is skipped. */
+export function writeCachedCompile(specPath: string, key: CompileKey, compiled: CachedCompile): void {
+  const root = compiled.files.find((f) => resolve(f.path) === resolve(specPath));
+  if (!root) return;
+  const path = entryPath(specPath, root.text, key);
+  if (!path) return;
+  const entry: Entry = {
+    files: compiled.files.map((f) => ({ path: f.path, resolved: resolve(f.path), sha256: sha256(f.text) })),
+    plan: compiled.plan,
+    kernels: [...compiled.kernels],
+    diagnostics: compiled.diagnostics,
+  };
+  try {
+    mkdirSync(join(path, ".."), { recursive: true });
+    const temporary = `${path}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(entry));
+    renameSync(temporary, path);
+  } catch {
+    // Only the next run's compile time is lost.
+  }
+}

@@ -1,0 +1,82 @@
+// The plan cache of `optc run SPEC`: a second run of unchanged files takes the compiled plan
+// from the cache and gives the same results and the same warnings; a changed import, a
+// corrupt entry or an empty OPTSPEC_CACHE_DIR make it compile again.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ensureBuilt, OPTC, REPO, removeTemporaryFolders, temporaryFolder, writeSpec } from "./helpers.js";
+
+ensureBuilt();
+afterAll(removeTemporaryFolders);
+
+function run(spec: string, cache: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [OPTC, "run", spec, "--no-report", "--json", "-", "--quiet"], {
+    cwd: REPO,
+    encoding: "utf8",
+    env: { ...process.env, OPTSPEC_CACHE_DIR: cache, NO_COLOR: "1", GITHUB_STEP_SUMMARY: "" },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The results without the wall time, which differs between runs. */
+function numbers(stdout: string): unknown {
+  const { wallSeconds: _wall, ...rest } = JSON.parse(stdout) as { wallSeconds: number };
+  return rest;
+}
+
+const SPEC = `import "std/landscapes"
+import "lr.optspec"
+landscape Unused { vars x in [-1, 1] f = x^2 }
+experiment E { on Himmelblau run Step restarts 8 budget 50 gradients seed 3 }
+`;
+
+describe("optc run's plan cache", () => {
+  it("reuses an unchanged compilation, with its warnings, and compiles again after an import changes", () => {
+    const dir = temporaryFolder();
+    const cache = join(dir, "cache");
+    writeSpec(dir, "lr.optspec", "optimizer Step(lr = 1e-3) { descend lr }\n");
+    const spec = writeSpec(dir, "spec.optspec", SPEC);
+    const first = run(spec, cache);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain("W500");
+    expect(readdirSync(join(cache, "plans"))).toHaveLength(1);
+    const second = run(spec, cache);
+    expect(second.status).toBe(0);
+    // The warning is printed from the cache, exactly as the compiler printed it.
+    expect(second.stderr).toBe(first.stderr);
+    expect(numbers(second.stdout)).toEqual(numbers(first.stdout));
+    // The second run did read the entry: a plan edited inside it is the one that runs.
+    const [entry] = readdirSync(join(cache, "plans"));
+    const stored = JSON.parse(readFileSync(join(cache, "plans", entry!), "utf8")) as { plan: { experiments: { restarts: number }[] } };
+    stored.plan.experiments[0]!.restarts = 3;
+    writeFileSync(join(cache, "plans", entry!), JSON.stringify(stored));
+    expect((JSON.parse(run(spec, cache).stdout) as { experiments: { restarts: number }[] }).experiments[0]!.restarts).toBe(3);
+
+    writeSpec(dir, "lr.optspec", "optimizer Step(lr = 1e-2) { descend lr }\n");
+    const changed = run(spec, cache);
+    expect(changed.status).toBe(0);
+    expect(numbers(changed.stdout)).not.toEqual(numbers(first.stdout));
+    const loss = (stdout: string) => (JSON.parse(stdout) as { experiments: { cells: { trajectories: { loss: number[] } }[] }[] }).experiments[0]!.cells[0]!.trajectories.loss;
+    // A tenfold learning rate moves further in the same 50 steps: lower losses.
+    expect(loss(changed.stdout).reduce((a, b) => a + b, 0)).toBeLessThan(loss(first.stdout).reduce((a, b) => a + b, 0));
+  });
+
+  it("compiles again over a corrupt entry, and keeps nothing with an empty OPTSPEC_CACHE_DIR", () => {
+    const dir = temporaryFolder();
+    const cache = join(dir, "cache");
+    writeSpec(dir, "lr.optspec", "optimizer Step(lr = 1e-3) { descend lr }\n");
+    const spec = writeSpec(dir, "spec.optspec", SPEC);
+    const first = run(spec, cache);
+    const [entry] = readdirSync(join(cache, "plans"));
+    writeFileSync(join(cache, "plans", entry!), "{ not json");
+    const again = run(spec, cache);
+    expect(again.status).toBe(0);
+    expect(numbers(again.stdout)).toEqual(numbers(first.stdout));
+
+    const off = run(spec, "");
+    expect(off.status).toBe(0);
+    expect(numbers(off.stdout)).toEqual(numbers(first.stdout));
+    expect(existsSync(join(REPO, "plans"))).toBe(false);
+  });
+});
