@@ -5,10 +5,13 @@
 // when all of them are unchanged. The entry holds the plan, the kernels and the diagnostics
 // (warnings), so a cached run prints what a compiled one does.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import { cacheDir } from "./cache.js";
+import { cacheDir, pruneCache } from "./cache.js";
+
+/** Compiled plans kept (about a megabyte each for the paper's spec): the most recently used ones. */
+const MAX_PLANS = 32;
 import type { Plan } from "./plan.js";
 
 export interface CachedCompile {
@@ -75,9 +78,20 @@ export function readCachedCompile(specPath: string, key: CompileKey): CachedComp
       if (sha256(text) !== file.sha256) return undefined;
       files.push({ path: file.path, text });
     }
+    touch(path);
     return { plan: entry.plan, kernels: new Map(entry.kernels), diagnostics: entry.diagnostics, files };
   } catch {
     return undefined; // absent, unreadable or corrupt: compile
+  }
+}
+
+/** Marks an entry as used now, so pruning keeps the entries in use. */
+function touch(path: string): void {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // A read-only cache still serves its entries.
   }
 }
 
@@ -98,6 +112,7 @@ export function writeCachedCompile(specPath: string, key: CompileKey, compiled: 
     const temporary = `${path}.${process.pid}.tmp`;
     writeFileSync(temporary, JSON.stringify(entry));
     renameSync(temporary, path);
+    pruneCache(join(path, ".."), MAX_PLANS);
   } catch {
     // Only the next run's compile time is lost.
   }

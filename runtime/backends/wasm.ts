@@ -6,7 +6,10 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type wabtInit from "wabt";
-import { cacheDir } from "../cache.js";
+import { cacheDir, pruneCache } from "../cache.js";
+
+/** Assembled kernels kept (a few kilobytes each): the most recent ones. */
+const MAX_KERNELS = 1024;
 import type { Kernel, KernelJob } from "../kernel.js";
 
 interface WasmExports {
@@ -63,6 +66,7 @@ export async function assembleWat(wat: string, name = "kernel.wat"): Promise<Uin
       const temporary = `${file}.${process.pid}.tmp`;
       writeFileSync(temporary, binary);
       renameSync(temporary, file);
+      pruneCache(dir, MAX_KERNELS);
     } catch {
       // A cache that cannot be written only costs the next run the assembly.
     }

@@ -58,3 +58,23 @@ describe("assembleWat's cache", () => {
     expect(await twice(await assembleWat(WAT))).toBe(42);
   });
 });
+
+describe("pruneCache", () => {
+  it("keeps the most recently written entries and removes the rest", async () => {
+    const { pruneCache } = await import("../../runtime/cache.js");
+    const { utimesSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "optspec-prune-"));
+    try {
+      for (let i = 0; i < 5; i++) {
+        writeFileSync(join(dir, `e${i}.json`), "{}");
+        utimesSync(join(dir, `e${i}.json`), 1000 + i, 1000 + i);
+      }
+      pruneCache(dir, 3);
+      expect(readdirSync(dir).sort()).toEqual(["e2.json", "e3.json", "e4.json"]);
+      pruneCache(dir, 3);
+      expect(readdirSync(dir)).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
