@@ -1,6 +1,6 @@
 // Compiled plans kept between runs of the same spec: parsing, checking and emitting the
 // paper's 24 kernels costs about as much as running them. An entry is keyed by the running
-// optc bundle, the spec's path and text, and the kernels asked for; it lists every file the
+// optc bundle, the working folder, the spec's path (as given) and text, and the kernels asked for; it lists every file the
 // compilation read (imports and the standard library) with a hash of its text, and is used only
 // when all of them are unchanged. The entry holds the plan, the kernels and the diagnostics
 // (warnings), so a cached run prints what a compiled one does.
@@ -56,7 +56,9 @@ export function bundleIdentity(script: string | undefined = process.argv[1]): st
 function entryPath(specPath: string, specText: string, key: CompileKey): string | undefined {
   const dir = cacheDir("plans");
   if (!dir) return undefined;
-  const id = sha256([key.build, resolve(specPath), key.backends.join(","), key.precisions.join(","), specText].join("\0"));
+  // The path as given and the working folder are part of the key: the plan and the
+  // diagnostics name the spec as the command line did.
+  const id = sha256([key.build, process.cwd(), specPath, key.backends.join(","), key.precisions.join(","), specText].join("\0"));
   return join(dir, `${id}.json`);
 }
 

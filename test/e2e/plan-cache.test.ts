@@ -3,7 +3,7 @@
 // corrupt entry or an empty OPTSPEC_CACHE_DIR make it compile again.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative as relativePath } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureBuilt, OPTC, REPO, removeTemporaryFolders, temporaryFolder, writeSpec } from "./helpers.js";
 
@@ -52,6 +52,11 @@ describe("optc run's plan cache", () => {
     stored.plan.experiments[0]!.restarts = 3;
     writeFileSync(join(cache, "plans", entry!), JSON.stringify(stored));
     expect((JSON.parse(run(spec, cache).stdout) as { experiments: { restarts: number }[] }).experiments[0]!.restarts).toBe(3);
+    // The same spec named by another path is another entry: results name the spec as given.
+    const relative = relativePath(REPO, spec);
+    const byRelative = run(relative, cache);
+    expect((JSON.parse(byRelative.stdout) as { spec: string }).spec).toBe(relative);
+    expect(readdirSync(join(cache, "plans"))).toHaveLength(2);
 
     writeSpec(dir, "lr.optspec", "optimizer Step(lr = 1e-2) { descend lr }\n");
     const changed = run(spec, cache);
