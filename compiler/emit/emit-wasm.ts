@@ -46,7 +46,8 @@ import { loopPassCost } from "../lower/cost.js";
 import { ANGLE } from "./emit-js.js";
 import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
 import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
-import { angleSeries, DOUBLE, f64, f64x2, i32x4, indent, interleave, range, SINGLE, type Numeric, type Precision } from "./wasm-text.js";
+import { indent, range } from "./text.js";
+import { angleSeries, DOUBLE, f64, f64x2, i32x4, interleave, SINGLE, type Numeric, type Precision } from "./wasm-text.js";
 
 export type { Precision } from "./wasm-text.js";
 

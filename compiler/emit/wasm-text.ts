@@ -121,11 +121,3 @@ export function interleave(lists: readonly (readonly string[])[]): string[] {
   return out;
 }
 
-export function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
-}
-
-export function indent(lines: readonly string[], depth: number): string[] {
-  const pad = "  ".repeat(depth);
-  return lines.map((l) => pad + l);
-}

@@ -57,26 +57,15 @@ export function checkExperiments(ctx: CheckContext): LoweredExperiment[] {
 
 function checkExperiment(decl: ExperimentDecl, ctx: CheckContext): LoweredExperiment | undefined {
   const before = ctx.diagnostics.length;
-  const clauses = new Map<ExperimentClause["kind"], ExperimentClause>();
-  for (const clause of decl.clauses) {
+  const get = clausesOnce(decl, ctx, required, exampleClause, (clause) => {
     if (taskOnly.has(clause.kind)) {
       ctx.diagnostics.push(diagnostic("ClauseForOtherKind", clause.span, `'${clauseWords[clause.kind]}' belongs to experiments on tasks; '${decl.name.name}' runs on landscapes`, { suggestion: clause.kind === "Trajectories" ? "use 'restarts N'" : "remove it" }));
-      continue;
+      return false;
     }
-    if (clause.kind === "Budget" && clause.unit === "epochs") {
+    if (clause.kind === "Budget" && clause.unit === "epochs")
       ctx.diagnostics.push(diagnostic("ClauseForOtherKind", clause.span, `a landscape has no epochs: experiment '${decl.name.name}' runs on landscapes`, { suggestion: "budget it in gradients or iterations" }));
-    }
-    const first = clauses.get(clause.kind);
-    if (first) {
-      ctx.diagnostics.push(diagnostic("DuplicateClause", clause.span, `'${clauseWords[clause.kind]}' is given twice in experiment '${decl.name.name}'`, { related: [{ message: "first given here", span: first.span }], suggestion: clause.kind === "On" || clause.kind === "Run" ? "list all of them in one clause, separated by commas" : "keep one" }));
-      continue;
-    }
-    clauses.set(clause.kind, clause);
-  }
-  for (const kind of required)
-    if (!clauses.has(kind))
-      ctx.diagnostics.push(diagnostic("MissingClause", decl.name.span, `experiment '${decl.name.name}' has no '${clauseWords[kind]}' clause`, { suggestion: exampleClause[kind] }));
-  const get = <K extends ExperimentClause["kind"]>(kind: K) => clauses.get(kind) as Extract<ExperimentClause, { kind: K }> | undefined;
+    return true;
+  });
   const scope = new Map<string, number>();
 
   const restartsClause = get("Restarts");
@@ -147,6 +136,31 @@ const exampleClause: Partial<Record<ExperimentClause["kind"], string>> = {
   Restarts: "add e.g. 'restarts 500'",
   Budget: "add e.g. 'budget 5000 gradients' or 'budget 1000 iterations'",
 };
+
+/** The clause of kind K, when the experiment gives it. */
+export type ClauseGetter = <K extends ExperimentClause["kind"]>(kind: K) => Extract<ExperimentClause, { kind: K }> | undefined;
+
+/**
+ * An experiment's clauses by kind, each taken once: a repeated one and a missing required one
+ * are reported. `admit` sees every clause first and returns false for one it handles itself
+ * (a clause of the other kind of experiment, a repeatable one).
+ */
+export function clausesOnce(decl: ExperimentDecl, ctx: CheckContext, required: readonly ExperimentClause["kind"][], examples: Partial<Record<ExperimentClause["kind"], string>>, admit: (clause: ExperimentClause) => boolean): ClauseGetter {
+  const clauses = new Map<ExperimentClause["kind"], ExperimentClause>();
+  for (const clause of decl.clauses) {
+    if (!admit(clause)) continue;
+    const first = clauses.get(clause.kind);
+    if (first) {
+      ctx.diagnostics.push(diagnostic("DuplicateClause", clause.span, `'${clauseWords[clause.kind]}' is given twice in experiment '${decl.name.name}'`, { related: [{ message: "first given here", span: first.span }], suggestion: clause.kind === "On" || clause.kind === "Run" ? "list all of them in one clause, separated by commas" : "keep one" }));
+      continue;
+    }
+    clauses.set(clause.kind, clause);
+  }
+  for (const kind of required)
+    if (!clauses.has(kind))
+      ctx.diagnostics.push(diagnostic("MissingClause", decl.name.span, `experiment '${decl.name.name}' has no '${clauseWords[kind]}' clause`, { suggestion: examples[kind] }));
+  return <K extends ExperimentClause["kind"]>(kind: K) => clauses.get(kind) as Extract<ExperimentClause, { kind: K }> | undefined;
+}
 
 /** Targets with distinct result names (alias or callee); repeated names are reported. */
 function uniqueTargets(targets: readonly Invocation[], what: string, ctx: CheckContext): Invocation[] {

@@ -10,7 +10,7 @@ import { loopPassCost } from "../../lower/cost.js";
 import type { OptimizerIR } from "../../lower/ir.js";
 import type { PlanPopulationRule, PlanTask, PlanTaskExperiment } from "../../plan-tasks.js";
 import type { CheckContext } from "../context.js";
-import { clauseWords, DEFAULT_SEED, isTaskExperiment } from "./experiments.js";
+import { clausesOnce, clauseWords, DEFAULT_SEED, isTaskExperiment } from "./experiments.js";
 
 const required: readonly ExperimentClause["kind"][] = ["On", "Run", "Trajectories", "Budget"];
 const landscapeOnly: ReadonlySet<ExperimentClause["kind"]> = new Set(["Restarts", "Init", "Assign", "Record"]);
@@ -38,30 +38,19 @@ export function checkTaskExperiments(ctx: CheckContext, tasks: ReadonlyMap<strin
 function checkTaskExperiment(decl: ExperimentDecl, ctx: CheckContext, tasks: ReadonlyMap<string, PlanTask>): PlanTaskExperiment | undefined {
   const before = ctx.diagnostics.length;
   const name = decl.name.name;
-  const clauses = new Map<ExperimentClause["kind"], ExperimentClause>();
   const populationClauses: PopulationClause[] = [];
-  for (const clause of decl.clauses) {
+  const get = clausesOnce(decl, ctx, required, exampleClause, (clause) => {
     if (landscapeOnly.has(clause.kind)) {
       ctx.diagnostics.push(diagnostic("ClauseForOtherKind", clause.span, `'${clauseWords[clause.kind]}' belongs to experiments on landscapes; '${name}' trains on tasks`, { suggestion: clause.kind === "Restarts" ? "use 'trajectories N'" : "remove it" }));
-      continue;
+      return false;
     }
-    if (clause.kind === "PopulationRule") {
-      const first = populationClauses.find((p) => p.name.name === clause.name.name);
-      if (first) ctx.diagnostics.push(diagnostic("DuplicateName", clause.name.span, `population '${clause.name.name}' is defined twice in experiment '${name}'`, { related: [{ message: "first defined here", span: first.span }], suggestion: "rename one of them" }));
-      else populationClauses.push(clause);
-      continue;
-    }
-    const first = clauses.get(clause.kind);
-    if (first) {
-      ctx.diagnostics.push(diagnostic("DuplicateClause", clause.span, `'${clauseWords[clause.kind]}' is given twice in experiment '${name}'`, { related: [{ message: "first given here", span: first.span }], suggestion: "keep one" }));
-      continue;
-    }
-    clauses.set(clause.kind, clause);
-  }
-  for (const kind of required)
-    if (!clauses.has(kind))
-      ctx.diagnostics.push(diagnostic("MissingClause", decl.name.span, `experiment '${name}' has no '${clauseWords[kind]}' clause`, { suggestion: exampleClause[kind] }));
-  const get = <K extends ExperimentClause["kind"]>(kind: K) => clauses.get(kind) as Extract<ExperimentClause, { kind: K }> | undefined;
+    if (clause.kind !== "PopulationRule") return true;
+    // Populations are many, one per name.
+    const first = populationClauses.find((p) => p.name.name === clause.name.name);
+    if (first) ctx.diagnostics.push(diagnostic("DuplicateName", clause.name.span, `population '${clause.name.name}' is defined twice in experiment '${name}'`, { related: [{ message: "first defined here", span: first.span }], suggestion: "rename one of them" }));
+    else populationClauses.push(clause);
+    return false;
+  });
   const scope = new Map<string, number>();
   const positive = (what: string, code: "NonPositiveRestarts" | "NonPositiveBudget" | "BadHyperparameter") => ({ what, valid: (v: number) => Number.isInteger(v) && v >= 1, code, explain: "it must be a positive integer" });
 
