@@ -128,15 +128,62 @@ optimizer Hopper(lr = 1e-3) {
       }
   });
 
-  it("runs lockstep kernels in f64x2 (sixteen lanes) and the others one trajectory at a time", () => {
-    const wat = (optimizer: string) => emitWasmKernel(spec.lowered.optimizers.find((o) => o.name === optimizer)!, spec.lowered.landscapes.find((l) => l.ir.name === "Himmelblau")!.ir).wat;
+  it("runs lockstep kernels in f64x2 (sixteen lanes), passes of varying cost as SIMT lanes, and the others one trajectory at a time", () => {
+    const wat = (optimizer: string, landscape = "Himmelblau") => emitWasmKernel(spec.lowered.optimizers.find((o) => o.name === optimizer)!, spec.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir).wat;
     for (const optimizer of ["GD", "NiG_GD", "SAM"]) {
       expect(wat(optimizer), optimizer).toContain("f64x2");
       expect(wat(optimizer), optimizer).toContain("after 16 trajectories in lockstep (f64x2)");
     }
     // NiG_GD's 2-D noise draws four lanes' bits at once.
     expect(wat("NiG_GD")).toContain("i32x4.mul");
-    for (const optimizer of ["NiM_GD", "NiM_BH", "NiG_MBH"]) expect(wat(optimizer), optimizer).not.toContain("f64x2");
+    for (const optimizer of ["NiM_GD", "NiG_BH", "NiM_BH", "NiG_MBH", "NiM_MBH"]) {
+      expect(wat(optimizer), optimizer).toContain("8 trajectories at a time as SIMT lanes (f64x2)");
+      expect(wat(optimizer), optimizer).toContain("(func $simt");
+      // SIMT needs the 2-D noise in vectors: in three dimensions they run one at a time.
+      expect(wat(optimizer, "Rastrigin3"), optimizer).not.toContain("f64x2");
+    }
+  });
+
+  it("matches as SIMT lanes: hops, local searches that stop early, conditional jumps, momentum, loss conditions, the budget ending anywhere", async () => {
+    const extra = `
+optimizer Restless(lr = 1e-3) {
+  start {
+    repeat 30 { descend lr with momentum(beta = 0.9) } until gradnorm < 0.5
+    perturb model sphere(0.2)
+  }
+  hop {
+    perturb model gaussian(0.4)
+    repeat 3 { perturb gradient sphere(1); descend lr }
+    perturb model ball(0.05) when loss > 1 and t > 10
+    repeat 25 { descend lr with momentum(beta = 0.5, nesterov = 1) } until loss < 0.01 or gradnorm < 1e-2
+    accept if lower
+  }
+}
+optimizer Wander(lr = 1e-3) {
+  perturb model ball(0.3) when gradnorm < 0.1 and evals > 20
+  perturb gradient gaussian(2) when t > 5 or gradnorm > 100
+  descend lr
+  repeat 2 { descend lr } until t > 40 and gradnorm < 1
+}
+optimizer Twofold(lr = 1e-3) {
+  hop {
+    perturb gradient ball(3)
+    descend lr
+    repeat 10 { perturb model sphere(0.01) when gradnorm > 20; descend lr } until gradnorm < 0.5
+    accept always
+  }
+}`;
+    const mixed = std("240 gradients", "Restless, Wander, Twofold, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6)", extra, "Himmelblau, SixHumpCamel");
+    for (const optimizer of ["Restless", "Wander", "Twofold", "NiM_BH", "NiG_MBH"])
+      for (const landscape of ["Himmelblau", "SixHumpCamel"]) {
+        const optimizerIR = mixed.lowered.optimizers.find((o) => o.name === optimizer)!;
+        const landscapeIR = mixed.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
+        expect(emitWasmKernel(optimizerIR, landscapeIR).wat, `${optimizer} runs as SIMT`).toContain("(func $simt");
+        for (const budget of [undefined, 1, 2, 9, 10, 31, 101]) {
+          const { js, wasm } = await both(mixed, optimizer, landscape, budget);
+          expect(wasm, `${optimizer} on ${landscape}, budget ${budget}`).toEqual(js);
+        }
+      }
   });
 
   it("matches in lockstep with momentum, Adam, repeats, conditional noise and an unnormalized ascent", async () => {
@@ -192,8 +239,9 @@ experiment E { on Flat run Probe restarts 256 budget 1 gradients init at (0, 0) 
   });
 
   it("matches on a budget in iterations (no gradient budget, no curves)", async () => {
-    const iterations = std("60 iterations", "NiM_GD(tau = 5, eps = 1), SAM, NiM_MBH(tau = 7)");
-    for (const optimizer of ["NiM_GD", "SAM", "NiM_MBH"]) {
+    // Hops of varying cost: SIMT lanes reach the cap at different times.
+    const iterations = std("60 iterations", "NiM_GD(tau = 5, eps = 1), SAM, NiM_MBH(tau = 7), NiG_BH(tau = 9, eps = 0.5)");
+    for (const optimizer of ["NiM_GD", "SAM", "NiM_MBH", "NiG_BH"]) {
       const { js, wasm } = await both(iterations, optimizer, "SixHumpCamel");
       expect(js.curve).toBeNull();
       expect(wasm, optimizer).toEqual(js);
