@@ -1,6 +1,6 @@
 // The cache of assembled WebAssembly kernels: the same bytes as wabt's, reused across runs,
 // a corrupt entry assembled again, and off when OPTSPEC_CACHE_DIR is empty.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -44,6 +44,16 @@ describe("assembleWat's cache", () => {
       const [file] = readdirSync(join(dir, "wasm"));
       writeFileSync(join(dir, "wasm", file!), "not wasm");
       expect([...(await assembleWat(WAT))]).toEqual([...good]);
+      // A module that still decodes but means something else (f64.add became f64.mul): the checksum catches it.
+      const entry = readFileSync(join(dir, "wasm", file!));
+      const body = entry.indexOf(Buffer.from([0x20, 0x00, 0x20, 0x00, 0xa0]));
+      expect(body).toBeGreaterThan(0);
+      entry[body + 4] = 0xa2;
+      expect(WebAssembly.validate(entry.subarray(0, entry.length - 32))).toBe(true);
+      writeFileSync(join(dir, "wasm", file!), entry);
+      const again = await assembleWat(WAT);
+      expect([...again]).toEqual([...good]);
+      expect(await twice(again)).toBe(42);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
