@@ -20,13 +20,10 @@ import { availableParallelism } from "node:os";
 import { defaultWorkers, runPlan, RunOptionsError, withOverrides, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
 import { bundleIdentity, readCachedCompile, writeCachedCompile } from "./plan-cache.js";
-import { PLAN_FORMAT, PLAN_VERSION, type Plan } from "./plan.js";
-import { evaluateHypotheses, tallyChecks } from "./hypotheses.js";
-import { formatHypotheses } from "./report/hypotheses.js";
-import { formatJUnit } from "./report/junit.js";
-import { formatStationaryTables, formatTaskTables } from "./report/table.js";
-import { formatMarkdownReport } from "./report/markdown.js";
-import { checkReportFolder, defaultReportDir, ReportError, resultsFromJson, writeReport } from "./report/write-report.js";
+import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanHypothesis } from "./plan.js";
+// The hypotheses (with the statistics, a third of optc's code), the tables and the report
+// writers load when a command needs them: `run --quiet --no-report` prints no table.
+import { checkReportFolder, defaultReportDir, ReportError } from "./report/folder.js";
 import { createProgress } from "./progress.js";
 import { resultsToJson, type Results } from "./results.js";
 
@@ -280,8 +277,11 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   let reportDir: string | undefined;
   let results: Results;
   let plan: Plan;
+  let hypotheses: readonly PlanHypothesis[] = [];
+  let loadingHypotheses: Promise<HypothesesModules> | undefined;
   // Workers start now and come up while the spec compiles; they go unused for small plans.
   const pool = workers === 0 ? undefined : new WorkerPool(workers ?? availableParallelism());
+  let closed: Promise<void> | undefined;
   const progress = createProgress({ quiet: values.quiet, write: io.stderr, ...(io.terminal ? { terminal: io.terminal } : {}) });
   try {
     let kernelSource: KernelSource;
@@ -303,24 +303,29 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
       kernelSource = (file) => result.kernels.get(file)!;
     }
     if (!values["no-report"]) reportDir = checkedReportDir(values.report ?? defaultReportDir(plan.spec));
+    hypotheses = values["no-hypotheses"] ? [] : (plan.hypotheses ?? []);
+    // The statistics load (~10 ms) while the workers run.
+    if (hypotheses.length) loadingHypotheses = prefetch(loadHypotheses());
     const overrides = { ...(restarts !== undefined ? { restarts } : {}), ...(seed !== undefined ? { seed } : {}) };
     const useWorkers = pool && (workers !== undefined || defaultWorkers(withOverrides(plan, overrides)) > 0);
     progress.start(plan.experiments.map((e) => ({ name: e.name, cells: e.cells.length })));
     // Loss curves feed the report's figures and saved results only; without either, skip them.
     const curves = reportDir !== undefined || values.json !== undefined;
-    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool } : { workers: 0 }), onProgress: progress.update, curves, backend, ...(values.precision !== undefined ? { precision } : {}), onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
+    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool, closePool: true } : { workers: 0 }), onProgress: progress.update, curves, backend, ...(values.precision !== undefined ? { precision } : {}), onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
     if (plan.taskExperiments?.length) results = await runTasks(plan, results, { backend: requested, seed, trajectories, workers, quiet: values.quiet ?? false, io });
   } finally {
     progress.stop();
-    await pool?.close();
+    // Awaited at the end: the threads shut down while the hypotheses are evaluated and printed.
+    closed = pool?.close();
   }
-  const hypotheses = values["no-hypotheses"] ? [] : (plan.hypotheses ?? []);
-  const evaluated = hypotheses.length ? { ...results, hypotheses: evaluateHypotheses(hypotheses, results) } : results;
+  const modules = await loadingHypotheses;
+  const evaluated = modules ? { ...results, hypotheses: modules.evaluateHypotheses(hypotheses, results) } : results;
   if (values.json === "-") io.stdout(`${resultsToJson(evaluated)}\n`);
   else if (values.json !== undefined) writeAtomically(resolve(values.json), `${resultsToJson(evaluated)}\n`);
-  if (values.junit !== undefined) writeAtomically(resolve(values.junit), formatJUnit(evaluated.hypotheses ?? [], plan.spec, results.wallSeconds));
+  if (values.junit !== undefined) writeAtomically(resolve(values.junit), (await import("./report/junit.js")).formatJUnit(evaluated.hypotheses ?? [], plan.spec, results.wallSeconds));
   const report = values.json === "-" ? io.stderr : io.stdout;
   if (!values.quiet) {
+    const { formatStationaryTables, formatTaskTables } = await import("./report/table.js");
     const tables = [formatStationaryTables(results), formatTaskTables(results)].filter((t) => t !== "").join("\n\n");
     const taskWorkers = Math.max(0, ...(results.taskExperiments ?? []).map((e) => e.workers ?? 0));
     const threads = (n: number) => (n === 0 ? "this thread" : `${n} worker threads`);
@@ -331,13 +336,28 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
       : threads(results.workers);
     report(`${tables}\n\nran in ${results.wallSeconds.toFixed(2)} s on ${where}\n`);
   }
-  if (evaluated.hypotheses) report(`\n${formatHypotheses(evaluated.hypotheses, io.color)}\n`);
+  if (modules && evaluated.hypotheses) report(`\n${modules.formatHypotheses(evaluated.hypotheses, io.color)}\n`);
   if (reportDir !== undefined) {
-    await writeReport(reportDir, evaluated);
+    await (await import("./report/write-report.js")).writeReport(reportDir, evaluated);
     if (!values.quiet) io.stderr(`report: ${join(reportDir, "index.html")}\n`);
   }
-  appendStepSummary(evaluated, io);
-  return evaluated.hypotheses && tallyChecks(evaluated.hypotheses).failed > 0 ? EXIT.hypothesisFailed : EXIT.ok;
+  await appendStepSummary(evaluated, io);
+  await closed;
+  return modules && evaluated.hypotheses && modules.tallyChecks(evaluated.hypotheses).failed > 0 ? EXIT.hypothesisFailed : EXIT.ok;
+}
+
+/** What evaluating and printing hypotheses takes, loaded together. */
+type HypothesesModules = Pick<typeof import("./hypotheses.js"), "evaluateHypotheses" | "tallyChecks"> & Pick<typeof import("./report/hypotheses.js"), "formatHypotheses">;
+
+async function loadHypotheses(): Promise<HypothesesModules> {
+  const [{ evaluateHypotheses, tallyChecks }, { formatHypotheses }] = await Promise.all([import("./hypotheses.js"), import("./report/hypotheses.js")]);
+  return { evaluateHypotheses, tallyChecks, formatHypotheses };
+}
+
+/** A module loading ahead of its use: a failure surfaces where it is awaited, not as an unhandled rejection before. */
+function prefetch<T>(loading: Promise<T>): Promise<T> {
+  loading.catch(() => {});
+  return loading;
 }
 
 /**
@@ -408,6 +428,7 @@ async function commandReport(args: readonly string[], io: Io): Promise<number> {
   } catch {
     throw new UsageError(`cannot read results '${path}'; give the file written by 'optc run SPEC --json FILE' or a report's results.json`);
   }
+  const { resultsFromJson, writeReport } = await import("./report/write-report.js");
   let results: Results;
   try {
     results = resultsFromJson(text);
@@ -432,9 +453,10 @@ function checkedReportDir(dir: string): string {
 }
 
 /** GitHub Actions shows the Markdown appended to $GITHUB_STEP_SUMMARY on the run's page. */
-function appendStepSummary(results: Results, io: Io): void {
+async function appendStepSummary(results: Results, io: Io): Promise<void> {
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (!summary) return;
+  const { formatMarkdownReport } = await import("./report/markdown.js");
   try {
     appendFileSync(summary, `${formatMarkdownReport(results)}\n`);
   } catch (error) {

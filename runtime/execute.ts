@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly curves?: boolean;
   /** A pool started earlier (its size is the worker count); the caller closes it. */
   readonly pool?: WorkerPool;
+  /** Close `pool` as soon as its jobs are done (for a caller with no further use for it). */
+  readonly closePool?: boolean;
   readonly restarts?: number;
   readonly seed?: number;
   /** Called each time a cell, or a worker's piece of one, finishes. */
@@ -108,7 +110,9 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
     // A cell that does not run on gpu.js runs as `auto` would run it (with gpujs: in single precision where the plan allows).
     const fallbackBackend: Backend = backend === "gpujs" ? "auto" : backend;
     const fallbackPrecision: Precision = backend === "gpujs" ? (precision === "f32" && (plan.precisions ?? []).includes("f32") ? "f32" : "f64") : precision;
-    const prepared = await Promise.all(
+    // Each cell's kernel first, in the plan's order (so are any warnings); its buffers are
+    // prepared later, as the workers are ready to take the cell.
+    const coded = await Promise.all(
       plan.experiments.map(async (experiment) => ({
         experiment,
         cells: await Promise.all(
@@ -118,20 +122,29 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
             const g = typeof loaded === "object" ? loaded : undefined;
             const code: CellCode = g ? { gpujs: g, file: cell.gpujsKernel!, precision: "f32" as const } : await kernelCode(cell, fallbackBackend, fallbackPrecision, kernelSource, options.onWarning);
             if (typeof loaded === "string") options.onWarning?.(`${loaded}; ${cell.optimizer} on ${cell.landscape} runs in ${code.binary ? "WebAssembly" : "JavaScript"}${code.precision === "f32" ? ", in single precision" : ""}`);
-            // gpu.js records no loss curves: its cells have none (like a budget in iterations).
-            const buffers = prepareCell(experiment, landscape, cell.optimizer, experiment.restarts, (options.curves ?? true) && !g);
-            return { cell, landscape, buffers, ...code };
+            return { cell, landscape, experiment, ...code };
           }),
         ),
       })),
     );
-    const all = prepared.flatMap((p) => p.cells.map((c) => ({ ...c, experiment: p.experiment })));
+    const all = coded.flatMap((p) => p.cells);
+    type Cell = (typeof all)[number];
+    const buffers = new Map<Cell, CellBuffers>();
+    /** Allocates a cell's buffers and draws its keys and starting points. */
+    const prepare = (c: Cell): CellBuffers => {
+      // gpu.js records no loss curves: its cells have none (like a budget in iterations).
+      const b = prepareCell(c.experiment, c.landscape, c.cell.optimizer, c.experiment.restarts, (options.curves ?? true) && !c.gpujs);
+      buffers.set(c, b);
+      return b;
+    };
+    const summaries = new Map<Cell, CellResult>();
+    const summarize = (c: Cell) => summarizeCell(c.cell, c.landscape, c.experiment, buffers.get(c)!);
     const finished = progressCounter(options.onProgress);
     /** gpu.js cells run in this thread, a whole cell per call (the loader splits it only where f32 indices need it). */
     const runGpujsCells = async () => {
       for (const c of all) {
         if (!c.gpujs) continue;
-        await c.gpujs.run(sliceJob(c.buffers, c.experiment, 0, c.experiment.restarts));
+        await c.gpujs.run(sliceJob(buffers.get(c)!, c.experiment, 0, c.experiment.restarts));
         finished(c.experiment, c.cell, c.experiment.restarts);
         // Let the worker pool's messages through between cells (webasm and cpu modes run synchronously).
         await new Promise((resolve) => setImmediate(resolve));
@@ -139,9 +152,11 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
     };
     const pooled = all.filter((c) => !c.gpujs);
     if (workers <= 0 || pooled.length === 0) {
+      for (const c of all) prepare(c);
       for (const c of pooled) {
         const kernel = c.binary ? instantiateWasmKernel(c.binary) : loadKernel(c.source!, c.cell.kernel);
-        for (const [from, count] of splitForCurves(c.buffers, 0, c.experiment.restarts)) kernel(sliceJob(c.buffers, c.experiment, from, count));
+        const b = buffers.get(c)!;
+        for (const [from, count] of splitForCurves(b, 0, c.experiment.restarts)) kernel(sliceJob(b, c.experiment, from, count));
         finished(c.experiment, c.cell, c.experiment.restarts);
       }
       await runGpujsCells();
@@ -149,34 +164,60 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
       // Each worker compiles every kernel it meets, and a kernel's first run is mostly JIT
       // warm-up: so a cell is split only when there are too few cells to keep workers busy.
       // The costliest cells go first, so no worker is left with a long one at the end.
-      const tasks: PoolTask[] = [];
-      const owner = new Map<PoolTask, (typeof all)[number]>();
+      const owner = new Map<PoolTask, Cell>();
+      const remaining = new Map<Cell, number>(pooled.map((c) => [c, c.experiment.restarts]));
       const pieces = Math.ceil((2 * workers) / pooled.length);
       const byCost = [...pooled].sort((a, b) => b.cell.relativeCost * b.experiment.restarts - a.cell.relativeCost * a.experiment.restarts);
-      for (const c of byCost) {
-        const restarts = c.experiment.restarts;
-        const chunk = Math.max(64, Math.ceil(restarts / pieces));
-        for (let from = 0; from < restarts; from += chunk)
-          tasks.push({
-            ...(c.binary ? { binary: c.binary } : { source: c.source! }),
-            file: c.file,
-            jobs: splitForCurves(c.buffers, from, Math.min(chunk, restarts - from)).map(([start, count]) => sliceJob(c.buffers, c.experiment, start, count)),
-          });
-        for (const task of tasks.slice(owner.size)) owner.set(task, c);
-      }
       const pool = options.pool ?? new WorkerPool(workers);
       try {
-        // The workers take their tasks now; the gpu.js cells run here meanwhile.
-        const onWorkers = pool.run(tasks, (task) => {
+        const run = pool.start((task) => {
           const c = owner.get(task)!;
-          finished(c.experiment, c.cell, task.jobs.reduce((sum, job) => sum + job.count, 0));
+          const restarts = task.jobs.reduce((sum, job) => sum + job.count, 0);
+          finished(c.experiment, c.cell, restarts);
+          // A finished cell is summarized while the workers run the others.
+          const left = remaining.get(c)! - restarts;
+          remaining.set(c, left);
+          if (left === 0) {
+            try {
+              summaries.set(c, summarize(c));
+            } catch {
+              // Summarized again below, where the error reaches the caller.
+            }
+          }
         });
-        await Promise.all([onWorkers, runGpujsCells()]);
+        // A failure is reported by awaiting `done` below; until then it must not count as unhandled.
+        run.done.catch(() => {});
+        try {
+          // The workers take each cell as soon as it is prepared, while this thread prepares the next.
+          for (const c of byCost) {
+            const b = prepare(c);
+            const restarts = c.experiment.restarts;
+            const chunk = Math.max(64, Math.ceil(restarts / pieces));
+            for (let from = 0; from < restarts; from += chunk) {
+              const task: PoolTask = {
+                ...(c.binary ? { binary: c.binary } : { source: c.source! }),
+                file: c.file,
+                jobs: splitForCurves(b, from, Math.min(chunk, restarts - from)).map(([start, count]) => sliceJob(b, c.experiment, start, count)),
+              };
+              owner.set(task, c);
+              run.add(task);
+            }
+            // Let the workers' messages through, so one that finished a task takes the next.
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          for (const c of all) if (c.gpujs) prepare(c);
+        } finally {
+          run.end();
+        }
+        // The gpu.js cells run here meanwhile.
+        await Promise.all([run.done, runGpujsCells()]);
       } finally {
         if (!options.pool) await pool.close();
+        // Not awaited: the threads shut down while this one summarizes the results.
+        else if (options.closePool) void pool.close();
       }
     }
-    const experiments: ExperimentResult[] = prepared.map(({ experiment, cells }) => ({
+    const experiments: ExperimentResult[] = coded.map(({ experiment, cells }) => ({
       name: experiment.name,
       seed: experiment.seed,
       restarts: experiment.restarts,
@@ -193,7 +234,7 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
         ...(l.grid ? { grid: l.grid } : {}),
       })),
       optimizers: experiment.optimizers,
-      cells: cells.map(({ cell, landscape, buffers }) => summarizeCell(cell, landscape, experiment, buffers)),
+      cells: cells.map((c) => summaries.get(c) ?? summarize(c)),
     }));
     const seeds = new Set(plan.experiments.map((e) => e.seed));
     return {

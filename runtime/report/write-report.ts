@@ -2,44 +2,25 @@
 // with hypotheses, junit.xml) as a whole: every file goes into a temporary sibling folder,
 // which then replaces the old report by renames. A reader sees the old report or the new
 // one, never a mix, and a failure leaves the old one as it was.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { resultsToJson, type Results } from "../results.js";
 import type { Figure } from "./figures/index.js";
 import { renderHtmlReport } from "./html.js";
 import { formatJUnit } from "./junit.js";
 import { formatMarkdownReport } from "./markdown.js";
+import { checkReportFolder, ReportError } from "./folder.js";
+
+export { checkReportFolder, defaultReportDir, ReportError } from "./folder.js";
+
+/** A figure's id names its SVG file. */
+const FIGURE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export interface ReportOptions {
   /** Makes the figures (tests replace the real renderer). */
   readonly renderFigures?: (results: Results) => Promise<readonly Figure[]>;
   /** Writes one file (tests inject failures here). */
   readonly writeFile?: (path: string, content: string) => void;
-}
-
-/** A report folder could not be written; the old report, if any, is unchanged. */
-export class ReportError extends Error {}
-
-/** The default report folder of a spec: `reports/<spec file name without .optspec>`. */
-export function defaultReportDir(spec: string): string {
-  return join("reports", basename(spec).replace(/\.optspec$/, "").replace(/\.json$/, "") || "report");
-}
-
-// What a report folder holds; a folder with anything else is not replaced, so a mistyped
-// `--report .` cannot delete someone's work.
-const REPORT_FILE = /^(index\.html|report\.md|results\.json|junit\.xml|[A-Za-z0-9][A-Za-z0-9_.-]*\.svg)$/;
-const FIGURE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
-/** Throws a ReportError when `dir` exists but is not a folder a report may replace. */
-export function checkReportFolder(dir: string): void {
-  const target = resolve(dir);
-  if (!existsSync(target)) return;
-  if (!statSync(target).isDirectory()) throw new ReportError(`report folder '${dir}' is a file; give a folder (it is created if missing)`);
-  const foreign = readdirSync(target, { withFileTypes: true }).filter((e) => !e.isFile() || !REPORT_FILE.test(e.name));
-  if (foreign.length)
-    throw new ReportError(
-      `report folder '${dir}' holds ${foreign.map((e) => `'${e.name}'`).slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""}, which an optspec report does not; give a new or empty folder, or one an earlier report wrote`,
-    );
 }
 
 /** The report's files, by name, for `results` (built from their JSON, exactly as `optc report` reads them back). */

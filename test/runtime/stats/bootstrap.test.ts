@@ -102,6 +102,22 @@ describe("bootstrapShareInterval", () => {
     expect(interval.upper).toBeCloseTo(0.329, 2);
   });
 
+  it("keeps the numbers of the plain percentile bootstrap (every resample's share, sorted), bit for bit", () => {
+    // Pinned from the implementation that mapped every draw to its share and sorted the shares:
+    // reading only the needed order statistics of the sorted draws must not move a bit,
+    // interpolated quantiles (0.04205 lies between two shares) included.
+    const runs = (n: number, members: number) => Array.from({ length: n }, (_, i) => i < members);
+    const interval = (n: number, members: number, options: { seed: number; confidence?: number; resamples?: number }) => {
+      const { lower, upper } = bootstrapShareInterval(runs(n, members), options);
+      return [lower, upper];
+    };
+    expect(interval(500, 14, { seed: 23 })).toEqual([0.014, 0.042049999999999726]);
+    expect(interval(500, 14, { seed: 52 })).toEqual([0.016, 0.042049999999999726]);
+    expect(interval(500, 183, { seed: 7 })).toEqual([0.324, 0.41]);
+    expect(interval(1000, 300, { seed: 5, confidence: 0.99, resamples: 20000 })).toEqual([0.264, 0.338]);
+    expect(interval(13, 4, { seed: 0, confidence: 0.8, resamples: 10 })).toEqual([0.13846153846153844, 0.38461538461538464]);
+  });
+
   it("covers the true share 0.3 about 95% of the time", () => {
     const random = seededUniform(77);
     const datasets = 300;
