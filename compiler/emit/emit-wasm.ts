@@ -87,7 +87,7 @@ const MAX_LOCALS = 40_000;
  * with four, NiG a little); single precision, eight f32x4 vectors (32 lanes) without noise,
  * four (16 lanes) when the pass draws noise, whose many constants and temporaries then spill.
  * SIMT groups (double precision): four f64x2 vectors (8 lanes; NiM-BH and NiG-BH 1.1-1.2x
- * faster than with two vectors or eight, which hold more masks and state than registers).
+ * faster than with two vectors, and as fast as with eight, whose masks and state spill more).
  */
 const LANES = { f64: 16, f32: 32, f32Noisy: 16, simt: 8 } as const;
 

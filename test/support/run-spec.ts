@@ -1,5 +1,11 @@
 // Test support: compile spec text in memory and run one cell's kernel on chosen inputs.
 import { compileSpec, formatDiagnostic } from "../../compiler/index.js";
+import { checkExperiments, type LoweredExperiment } from "../../compiler/check/rules/experiments.js";
+import { checkLandscapes } from "../../compiler/check/rules/landscapes.js";
+import { checkOptimizers } from "../../compiler/check/rules/optimizers.js";
+import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
+import { loadSpec } from "../../compiler/resolve/load.js";
+import { buildSymbolTable } from "../../compiler/resolve/symbols.js";
 import { memoryHost } from "../../compiler/source.js";
 import { loadKernel, prepareCell, sliceJob, splitForCurves } from "../../runtime/kernel.js";
 import type { Plan, PlanExperiment } from "../../runtime/plan.js";
@@ -16,6 +22,16 @@ export function compileText(text: string, backends: readonly ("js" | "wasm" | "g
   const result = compileSpec(PATH, { host: memoryHost({ [PATH]: text }), backends });
   if (!result.plan) throw new Error(result.diagnostics.map((d) => formatDiagnostic(d, () => text)).join("\n"));
   return { plan: result.plan, kernels: result.kernels };
+}
+
+/** Experiment `name` of `text` lowered (its optimizers' and landscapes' IR), and the diagnostics of checking it. */
+export function lowerText(text: string, name = "E"): { lowered: LoweredExperiment; diagnostics: Diagnostic[] } {
+  const loaded = loadSpec(PATH, memoryHost({ [PATH]: text }));
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const ctx = { files: loaded.files, symbols: buildSymbolTable(loaded.files, diagnostics), diagnostics };
+  checkLandscapes(ctx);
+  checkOptimizers(ctx);
+  return { lowered: checkExperiments(ctx).find((e) => e.name === name)!, diagnostics };
 }
 
 export interface CellOutput {

@@ -4,13 +4,6 @@
 // bit for bit) and, where f32 cannot move them, the evaluation and iteration counts.
 // The modes run here are webasm (the default on a machine without a GPU) and cpu.
 import { describe, expect, it } from "vitest";
-import { checkExperiments, type LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
-import { checkLandscapes } from "../../../compiler/check/rules/landscapes.js";
-import { checkOptimizers } from "../../../compiler/check/rules/optimizers.js";
-import { buildSymbolTable } from "../../../compiler/resolve/symbols.js";
-import { loadSpec } from "../../../compiler/resolve/load.js";
-import { memoryHost } from "../../../compiler/source.js";
-import type { Diagnostic } from "../../../compiler/diagnostics/diagnostic.js";
 import { evaluate } from "../../../compiler/symbolic/index.js";
 import { emitKernel } from "../../../compiler/emit/emit-js.js";
 import { emitGpujsKernel, emitGpujsKernelIfSupported, GPUJS_KERNEL_FORMAT as EMITTED_FORMAT, MAX_GPUJS_COORDINATES } from "../../../compiler/emit/emit-gpujs.js";
@@ -19,9 +12,8 @@ import { loadKernel, prepareCell, sliceJob, type KernelJob } from "../../../runt
 import { GPUJS_KERNEL_FORMAT, GPUJS_MODE_ORDER, loadGpujsKernel, parseGpujsKernel, type GpujsMode } from "../../../runtime/backends/gpujs.js";
 import { assignToMinimum, isFinitePoint } from "../../../runtime/assign.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
-import { compileText } from "../../support/run-spec.js";
-
-const PATH = "/virtual/gpujs.optspec";
+import type { LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
+import { compileText, lowerText } from "../../support/run-spec.js";
 
 interface Spec {
   readonly lowered: LoweredExperiment;
@@ -30,12 +22,7 @@ interface Spec {
 
 /** The lowered experiment (optimizer and landscape IR) of spec text, and its plan. */
 function lower(text: string): Spec {
-  const loaded = loadSpec(PATH, memoryHost({ [PATH]: text }));
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const ctx = { files: loaded.files, symbols: buildSymbolTable(loaded.files, diagnostics), diagnostics };
-  checkLandscapes(ctx);
-  checkOptimizers(ctx);
-  const lowered = checkExperiments(ctx).find((e) => e.name === "E")!;
+  const { lowered } = lowerText(text);
   return { lowered, plan: compileText(text).plan.experiments.find((e) => e.name === "E")! };
 }
 

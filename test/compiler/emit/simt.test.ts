@@ -1,29 +1,16 @@
 // The SIMT graph (compiler/emit/simt.ts): where lanes wait for gradients, and which optimizers
 // cannot share a group's lanes. Bit-identity of the emitted code is tested in wasm.test.ts.
 import { describe, expect, it } from "vitest";
-import { checkExperiments } from "../../../compiler/check/rules/experiments.js";
-import { checkLandscapes } from "../../../compiler/check/rules/landscapes.js";
-import { checkOptimizers } from "../../../compiler/check/rules/optimizers.js";
-import { buildSymbolTable } from "../../../compiler/resolve/symbols.js";
-import { loadSpec } from "../../../compiler/resolve/load.js";
-import { memoryHost } from "../../../compiler/source.js";
-import type { Diagnostic } from "../../../compiler/diagnostics/diagnostic.js";
 import { NotSimt, simtGraph } from "../../../compiler/emit/simt.js";
 import type { OptimizerIR } from "../../../compiler/lower/ir.js";
-
-const PATH = "/virtual/simt.optspec";
+import { lowerText } from "../../support/run-spec.js";
 
 /** The lowered optimizers run by experiment E of `extra` (with the standard library). */
 function optimizers(extra: string, run: string): Map<string, OptimizerIR> {
   const text = `import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E { on Himmelblau run ${run} restarts 8 budget 100 gradients seed 1 }`;
-  const loaded = loadSpec(PATH, memoryHost({ [PATH]: text }));
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const ctx = { files: loaded.files, symbols: buildSymbolTable(loaded.files, diagnostics), diagnostics };
-  checkLandscapes(ctx);
-  checkOptimizers(ctx);
-  const experiment = checkExperiments(ctx).find((e) => e.name === "E")!;
+  const { lowered, diagnostics } = lowerText(text);
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return new Map(experiment.optimizers.map((o) => [o.name, o]));
+  return new Map(lowered.optimizers.map((o) => [o.name, o]));
 }
 
 describe("SIMT graph", () => {

@@ -1,31 +1,18 @@
 // The wasm backend against the JS kernel (the reference): on the same job, end points,
 // losses, evaluation counts, steps and loss curves must be bit-identical.
 import { describe, expect, it } from "vitest";
-import { checkExperiments, type LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
-import { checkLandscapes } from "../../../compiler/check/rules/landscapes.js";
-import { checkOptimizers } from "../../../compiler/check/rules/optimizers.js";
-import { buildSymbolTable } from "../../../compiler/resolve/symbols.js";
-import { loadSpec } from "../../../compiler/resolve/load.js";
-import { memoryHost } from "../../../compiler/source.js";
-import type { Diagnostic } from "../../../compiler/diagnostics/diagnostic.js";
 import { emitKernel } from "../../../compiler/emit/emit-js.js";
 import { emitWasmKernel } from "../../../compiler/emit/emit-wasm.js";
 import { loadKernel, prepareCell, sliceJob, type KernelJob } from "../../../runtime/kernel.js";
 import { loadWasmKernel } from "../../../runtime/backends/wasm.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
 import { bits, noiseStream, restartKeys } from "../../../runtime/rng.js";
-import { compileText } from "../../support/run-spec.js";
-
-const PATH = "/virtual/wasm.optspec";
+import type { LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
+import { compileText, lowerText } from "../../support/run-spec.js";
 
 /** The lowered experiment (optimizer and landscape IR) of spec text, and its plan. */
 function lower(text: string): { lowered: LoweredExperiment; plan: PlanExperiment } {
-  const loaded = loadSpec(PATH, memoryHost({ [PATH]: text }));
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const ctx = { files: loaded.files, symbols: buildSymbolTable(loaded.files, diagnostics), diagnostics };
-  checkLandscapes(ctx);
-  checkOptimizers(ctx);
-  const lowered = checkExperiments(ctx).find((e) => e.name === "E")!;
+  const { lowered } = lowerText(text);
   return { lowered, plan: compileText(text).plan.experiments.find((e) => e.name === "E")! };
 }
 
