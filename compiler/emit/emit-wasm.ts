@@ -19,12 +19,13 @@
 // replace_lane). The draws are the generator of runtime/rng.ts written out inline.
 //
 // SIMT: where passes differ in cost (basin hops, local searches that stop early, conditional
-// jumps; see simt.ts), double-precision 2-D kernels still run `lanes` trajectories at a time,
-// each lane at its own place in the program: one gradient evaluation for every lane, then each
-// place's code under the mask of the lanes that are there, every write a bitselect, so each
-// lane performs the scalar code's operations (NiM-GD and the four basin hoppers of the paper
-// run 1.2-1.5x faster than one at a time). What lanes cannot share (an ascent, Adam, a
-// Metropolis acceptance, other dimensions' noise) runs one trajectory at a time.
+// jumps; see simt.ts), 2-D kernels still run `lanes` trajectories at a time, each lane at its
+// own place in the program: one gradient evaluation for every lane, then each place's code
+// under the mask of the lanes that are there, every write a bitselect, so each lane performs
+// the scalar code's operations (NiM-GD and the four basin hoppers of the paper run 1.2-1.5x
+// faster than one at a time in double precision, 2-2.3x in single, whose counts are i32 lanes
+// and whose conditions compare in f64 as the scalar code's). What lanes cannot share (an
+// ascent, Adam, a Metropolis acceptance, other dimensions' noise) runs one at a time.
 //
 // Single precision (f32) is the same program with the trajectories' numbers (points,
 // gradients, the ascent, momentum and Adam state, losses) in f32 and f32x4 (four lanes a
@@ -164,10 +165,10 @@ class WasmEmitter {
       lockstep = undefined;
       lockstepFunction = [];
     }
-    // Passes of different costs: SIMT (double precision, 2-D noise), where the program allows.
+    // Passes of different costs: SIMT (2-D noise), where the program allows.
     let simt: SimtGraph | undefined;
     let simtFunction: string[] = [];
-    if (lockstep === undefined && this.F === "f64" && this.dims === 2) {
+    if (lockstep === undefined && this.dims === 2) {
       try {
         simt = simtGraph(this.optimizer);
       } catch (error) {
@@ -201,6 +202,7 @@ class WasmEmitter {
     // The job's scalars and array offsets, set once per `run`.
     for (const g of ["count", "points", "keys", "start", "end", "loss", "evals", "steps", "curve"]) out.push(`  (global $${g} (mut i32) (i32.const 0))`);
     for (const g of ["budget", "iterations", "stride", "firstRecord", "lockPasses"]) out.push(`  (global $${g} (mut f64) (f64.const 0))`);
+    if (simt && this.F === "f32") out.push(`  (global $iterationsI (mut i32) (i32.const 0))`);
     out.push(...indent(lossFunction, 1));
     // Every coordinate lives in locals, as in the JS kernel; engines cap a function's locals.
     const params = this.stateParams();
@@ -238,6 +240,8 @@ class WasmEmitter {
         `      (local.set $r (i32.add (local.get $r) (i32.const ${this.lanes})))`,
         `      (br $lockNext)))`,
       );
+    // Single precision counts in i32 lanes: SIMT takes budgets up to 2^30 (the rest run one at a time).
+    if (simt && this.F === "f32") out.push(`    (global.set $iterationsI (i32.trunc_sat_f64_s (f64.ceil (local.get $iterations))))`, `    (if (f64.le (local.get $budget) (f64.const 0x1p30)) (then`);
     if (simt)
       out.push(
         `    (block $simtDone (loop $simtNext`,
@@ -245,6 +249,7 @@ class WasmEmitter {
         `      (call $simt (local.get $r))`,
         `      (local.set $r (i32.add (local.get $r) (i32.const ${this.lanes})))`,
         `      (br $simtNext)))`,
+        ...(this.F === "f32" ? [`    ))`] : []),
       );
     out.push(
       `    (block $done (loop $next`,
@@ -1060,7 +1065,7 @@ class WasmEmitter {
     for (const name of [...d.flatMap((i) => [`w${i}`, `g${i}`, `a${i}`]), "fa", "t", "passes", "site", "evl", "recl", "all", ...this.slotLocals()]) for (const j of vectors) this.local(`${name}__V${j}`, "v128");
     for (const name of QUAD_SCALARS) for (const g of range(this.lanes / 4)) this.local(`${name}__Q${g}`, "v128");
     const body = this.loadGroup();
-    for (const j of vectors) body.push(`(local.set $site__V${j} ${i64x2(-1)})`, `(local.set $all__V${j} ${i64x2(-1)})`);
+    for (const j of vectors) body.push(`(local.set $site__V${j} ${this.siteConst(-1)})`, `(local.set $all__V${j} ${this.siteConst(-1)})`);
     if (this.hasHop) {
       for (const i of d) for (const j of vectors) body.push(`(local.set $a${i}__V${j} (local.get $w${i}__V${j}))`);
       // Without a `start`, the accepted loss is f at the starting point (as the scalar code).
@@ -1078,14 +1083,14 @@ class WasmEmitter {
     const d = range(this.dims);
     const vectors = range(this.lanes / this.width);
     const out: string[] = [];
-    out.push(`(if (local.get $anyDone) (then (local.set $anyDone (i32.const 0)) (br_if $finish (i32.eqz (v128.any_true ${this.vOr(vectors.map((j) => `(i64x2.ne (local.get $site__V${j}) ${i64x2(-1)})`))})))))`);
+    out.push(`(if (local.get $anyDone) (then (local.set $anyDone (i32.const 0)) (br_if $finish (i32.eqz (v128.any_true ${this.vOr(vectors.map((j) => `(${this.laneInt}.ne (local.get $site__V${j}) ${this.siteConst(-1)})`))})))))`);
     out.push(`(br_if $finish (f64.ge (local.get $ev) (global.get $budget)))`);
     const records = range(this.lanes).map((L) => `(call $simtRecord (i32.add (local.get $base) (i32.const ${L})) ${this.laneSite(L)} ${d.map((i) => this.vectorLane(`w${i}`, L)).join(" ")} ${this.vectorLane("fa", L)} (local.get $ev))`);
     out.push(`(if (f64.eq (local.get $ev) (local.get $rec)) (then ${records.join(" ")} (local.set $rec (f64.add (local.get $rec) (global.get $stride)))))`);
     out.push(`(local.set $ev (f64.add (local.get $ev) (f64.const 1)))`);
     out.push(...this.vStraightLine(this.landscape.gradient, "w", "q", d.map((i) => `g${i}`)));
     const resumes = new Map(graph.sites.map((key, id) => [graph.resume(key), { key, mask: `site${id}` }]));
-    graph.sites.forEach((_, id) => out.push(...vectors.map((j) => `(local.set $${this.local(`site${id}__V${j}`, "v128")} (i64x2.eq (local.get $site__V${j}) ${i64x2(id)}))`)));
+    graph.sites.forEach((_, id) => out.push(...vectors.map((j) => `(local.set $${this.local(`site${id}__V${j}`, "v128")} (${this.laneInt}.eq (local.get $site__V${j}) ${this.siteConst(id)}))`)));
     const origins = new Map([...resumes].map(([resume, { key }]) => [resume, key]));
     out.push(...this.sweep(graph, [...resumes.keys()], (key) => resumes.get(key)?.mask, origins));
     out.push(`(br $iteration)`);
@@ -1094,7 +1099,8 @@ class WasmEmitter {
 
   /** Lane L's site as an i32. */
   private laneSite(L: number): string {
-    return `(i32.wrap_i64 (i64x2.extract_lane ${L % this.width} (local.get $site__V${Math.floor(L / this.width)})))`;
+    const lane = `(${this.laneInt}.extract_lane ${L % this.width} (local.get $site__V${Math.floor(L / this.width)}))`;
+    return this.F === "f64" ? `(i32.wrap_i64 ${lane})` : lane;
   }
 
   /**
@@ -1141,7 +1147,10 @@ class WasmEmitter {
   private simtFinish(): string[] {
     const d = range(this.dims);
     return range(this.lanes).map((L) => {
-      const state = simtLeaveState(d, this.hasHop).map((name) => (name === "ev" || name === "rec" ? `(select (local.get $${name}) ${this.vectorLane(`${name}l`, L)} (i32.ge_s ${this.laneSite(L)} (i32.const 0)))` : this.vectorLane(name, L)));
+      const state = simtLeaveState(d, this.hasHop).map((name) => {
+        if (name === "ev" || name === "rec") return `(select (local.get $${name}) ${this.countLane(`${name}l`, L)} (i32.ge_s ${this.laneSite(L)} (i32.const 0)))`;
+        return name === "t" ? this.countLane(name, L) : this.vectorLane(name, L);
+      });
       return `(call $simtLeave (i32.add (local.get $base) (i32.const ${L})) ${this.laneSite(L)} ${state.join(" ")})`;
     });
   }
@@ -1192,7 +1201,7 @@ class WasmEmitter {
       };
       if (f.kind === "park") {
         const id = graph.sites.indexOf(key);
-        if (origin !== key) out.push(...vectors.map((j) => this.vMasked("site", j, i64x2(id), mask)));
+        if (origin !== key) out.push(...vectors.map((j) => this.vMasked("site", j, this.siteConst(id), mask)));
       } else if (f.kind === "next") {
         const target = own.get(f.next);
         if (target !== undefined) out.push(...vectors.map((j) => `(local.set $${target}__V${j} (v128.or (local.get $${target}__V${j}) (local.get $${mask}__V${j})))`));
@@ -1217,14 +1226,55 @@ class WasmEmitter {
       // Lanes that wait at a root's own site, and only those, need not be parked there again.
       const code = place(key, mask, degrees.get(key) === 0 ? origins?.get(key) : undefined);
       const isRoot = rootMask(key) !== undefined;
-      out.push(`(if ${any(mask)} (then`, ...indent(code, 1), ...(isRoot ? [] : vectors.map((j) => `  (local.set $${mask}__V${j} (v128.const i64x2 0 0))`)), `))`);
+      out.push(`(if ${any(mask)} (then`, ...indent(code, 1), ...(isRoot ? [] : vectors.map((j) => `  (local.set $${mask}__V${j} (v128.const i32x4 0 0 0 0))`)), `))`);
     }
     return out;
   }
 
-  /** Lane masks of f64x2 vector j as an i32x4 mask of quad g's four lanes (vectors 2g and 2g + 1). */
+  /** The lanes of a mask as an i32x4 mask of quad g's four lanes (double precision: vectors 2g and 2g + 1; single: vector g). */
   private quadMask(mask: string, g: number): string {
-    return `(i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $${mask}__V${2 * g}) (local.get $${mask}__V${2 * g + 1}))`;
+    if (this.F === "f32") return `(local.get $${mask}__V${g})`;
+    return narrowMasks(`(local.get $${mask}__V${2 * g})`, `(local.get $${mask}__V${2 * g + 1})`);
+  }
+
+  /**
+   * How SIMT lanes hold integers: sites and masks one integer lane per number lane (i64x2 in
+   * double precision, i32x4 in single). The counts (t, passes, a repeat's passes, and a lane's
+   * evaluations and next record once it ends) are f64 lanes in double precision, as the scalar
+   * code's; in single precision i32x4 lanes, exact as the budget is at most 2^30 when SIMT runs.
+   */
+  private get laneInt(): "i64x2" | "i32x4" {
+    return this.F === "f64" ? "i64x2" : "i32x4";
+  }
+
+  /** `value` in every lane of a site (or mask: -1 is all ones). */
+  private siteConst(value: number): string {
+    return this.F === "f64" ? i64x2(value) : `(v128.const i32x4 ${value} ${value} ${value} ${value})`;
+  }
+
+  /** Lane L of the count `name`, as f64. */
+  private countLane(name: string, L: number): string {
+    if (this.F === "f64") return this.vectorLane(name, L);
+    return `(f64.convert_i32_s (i32x4.extract_lane ${L % this.width} (local.get $${name}__V${Math.floor(L / this.width)})))`;
+  }
+
+  /** The count `name` < `limit` (a constant) on the lanes of vector j. */
+  private countBelow(name: string, j: number, limit: number): string {
+    if (this.F === "f64") return `(f64x2.lt (local.get $${name}__V${j}) ${f64x2(limit)})`;
+    // Counts are integers below 2^31: below the limit is below its ceiling, clamped.
+    const bound = Math.min(Math.ceil(limit), 2 ** 31 - 1);
+    return `(i32x4.lt_s (local.get $${name}__V${j}) ${this.siteConst(bound)})`;
+  }
+
+  /** The lanes of vector j whose passes are below the iteration cap. */
+  private countBelowIterations(j: number): string {
+    if (this.F === "f64") return `(f64x2.lt (local.get $passes__V${j}) (f64x2.splat (global.get $iterations)))`;
+    return `(i32x4.lt_s (local.get $passes__V${j}) (i32x4.splat (global.get $iterationsI)))`;
+  }
+
+  /** A count from the f64 scalar `value` (an integer), in every lane. */
+  private countSplat(value: string): string {
+    return this.F === "f64" ? `(f64x2.splat ${value})` : `(i32x4.splat (i32.trunc_sat_f64_s ${value}))`;
   }
 
   /** `name` = value on the lanes of `mask` (vector j). */
@@ -1232,13 +1282,15 @@ class WasmEmitter {
     return `(local.set $${name}__V${j} (v128.bitselect ${value} (local.get $${name}__V${j}) (local.get $${mask}__V${j})))`;
   }
 
-  /** A count `name` + 1 on the lanes of `mask` (+ 0 elsewhere: exact). */
+  /** A count `name` + 1 on the lanes of `mask` (+ 0 elsewhere: exact; in single precision the integer minus the mask's -1). */
   private vCount(name: string, j: number, mask: string): string {
+    if (this.F === "f32") return `(local.set $${name}__V${j} (i32x4.sub (local.get $${name}__V${j}) (local.get $${mask}__V${j})))`;
     return `(local.set $${name}__V${j} (f64x2.add (local.get $${name}__V${j}) (v128.and (local.get $${mask}__V${j}) ${f64x2(1)})))`;
   }
 
   /** What a place does on the lanes of `mask` before its flow (its test, if it splits, is placeTest). */
   private placeCode(graph: SimtGraph, key: string, mask: string): string[] {
+    const V = this.V;
     const p = graph.places.get(key)!;
     const d = range(this.dims);
     const vectors = range(this.lanes / this.width);
@@ -1250,13 +1302,13 @@ class WasmEmitter {
       case "loopTop": {
         // The iteration cap: lanes past it end here (their evaluations and next record kept).
         const done = `done${this.unique++}`;
-        for (const j of vectors) out.push(`(local.set $${this.local(`${done}__V${j}`, "v128")} (v128.and ${v(mask, j)} (f64x2.ge ${v("passes", j)} (f64x2.splat (global.get $iterations)))))`);
+        for (const j of vectors) out.push(`(local.set $${this.local(`${done}__V${j}`, "v128")} (v128.and ${v(mask, j)} (v128.not ${this.countBelowIterations(j)})))`);
         out.push(
           `(if (v128.any_true ${this.vOr(vectors.map((j) => v(done, j)))}) (then`,
           ...vectors.flatMap((j) => [
-            `  ${this.vMasked("site", j, i64x2(-1), done)}`,
-            `  ${this.vMasked("evl", j, "(f64x2.splat (local.get $ev))", done)}`,
-            `  ${this.vMasked("recl", j, "(f64x2.splat (local.get $rec))", done)}`,
+            `  ${this.vMasked("site", j, this.siteConst(-1), done)}`,
+            `  ${this.vMasked("evl", j, this.countSplat("(local.get $ev)"), done)}`,
+            `  ${this.vMasked("recl", j, this.countSplat("(local.get $rec)"), done)}`,
             `  (local.set $${mask}__V${j} (v128.andnot ${v(mask, j)} ${v(done, j)}))`,
           ]),
           `  (local.set $anyDone (i32.const 1))))`,
@@ -1294,7 +1346,7 @@ class WasmEmitter {
           // Lower: taken where candidate < fa, else w goes back to a.
           const lower = this.local(`lower__V${j}`, "v128");
           const take = this.local(`take__V${j}`, "v128");
-          out.push(`(local.set $${lower} (v128.andnot ${v(mask, j)} (f64x2.lt ${v("candidate", j)} ${v("fa", j)})))`);
+          out.push(`(local.set $${lower} (v128.andnot ${v(mask, j)} (${V}.lt ${v("candidate", j)} ${v("fa", j)})))`);
           out.push(`(local.set $${take} (v128.xor ${v(mask, j)} (local.get $${lower})))`);
           out.push(...d.map((i) => `(local.set $w${i}__V${j} (v128.bitselect ${v(`a${i}`, j)} ${v(`w${i}`, j)} (local.get $${lower})))`));
           out.push(...d.map((i) => `(local.set $a${i}__V${j} (v128.bitselect ${v(`w${i}`, j)} ${v(`a${i}`, j)} (local.get $${take})))`));
@@ -1308,13 +1360,13 @@ class WasmEmitter {
         const target = step.target === "gradient" ? "g" : "w";
         if (step.target === "model") {
           // The budget check before a model perturbation: every lane here has spent the same.
-          const exhausted = i64x2(graph.sites.length + sequence.exit);
-          out.push(`(if (f64.ge (local.get $ev) (global.get $budget)) (then ${vectors.map((j) => `${this.vMasked("site", j, exhausted, mask)} (local.set $${mask}__V${j} (v128.const i64x2 0 0))`).join(" ")}))`);
+          const exhausted = this.siteConst(graph.sites.length + sequence.exit);
+          out.push(`(if (f64.ge (local.get $ev) (global.get $budget)) (then ${vectors.map((j) => `${this.vMasked("site", j, exhausted, mask)} (local.set $${mask}__V${j} (v128.const i32x4 0 0 0 0))`).join(" ")}))`);
         }
         // Drawn on every lane; kept (with the counter's advance) on the mask's.
         for (const i of d) for (const j of vectors) out.push(`(local.set $${this.local(`old${target}${i}__V${j}`, "v128")} ${v(`${target}${i}`, j)})`);
         for (const g of range(this.lanes / 4)) out.push(`(local.set $${this.local(`oldc__Q${g}`, "v128")} (local.get $c__Q${g}))`);
-        out.push(...this.vNoise2(step.family, step.scale, target));
+        out.push(...this.vNoise(step.family, step.scale, target));
         for (const i of d) for (const j of vectors) out.push(`(local.set $${target}${i}__V${j} (v128.bitselect ${v(`${target}${i}`, j)} ${v(`old${target}${i}`, j)} ${v(mask, j)}))`);
         for (const g of range(this.lanes / 4)) out.push(`(local.set $c__Q${g} (v128.bitselect (local.get $c__Q${g}) (local.get $oldc__Q${g}) ${this.quadMask(mask, g)}))`);
         return out;
@@ -1326,13 +1378,13 @@ class WasmEmitter {
           for (const j of vectors) {
             const w = v(`w${i}`, j);
             const g = v(`g${i}`, j);
-            if (m.kind === "sgd") out.push(this.vMasked(`w${i}`, j, `(f64x2.sub ${w} (f64x2.mul ${rate} ${g}))`, mask));
+            if (m.kind === "sgd") out.push(this.vMasked(`w${i}`, j, `(${V}.sub ${w} (${V}.mul ${rate} ${g}))`, mask));
             else if (m.kind === "momentum") {
               const mm = `m${step.slot}_${i}`;
               const beta = c(m.beta);
-              out.push(this.vMasked(mm, j, `(f64x2.add (f64x2.mul ${beta} ${v(mm, j)}) ${g})`, mask));
-              const direction = m.nesterov ? `(f64x2.add ${g} (f64x2.mul ${beta} ${v(mm, j)}))` : v(mm, j);
-              out.push(this.vMasked(`w${i}`, j, `(f64x2.sub ${w} (f64x2.mul ${rate} ${direction}))`, mask));
+              out.push(this.vMasked(mm, j, `(${V}.add (${V}.mul ${beta} ${v(mm, j)}) ${g})`, mask));
+              const direction = m.nesterov ? `(${V}.add ${g} (${V}.mul ${beta} ${v(mm, j)}))` : v(mm, j);
+              out.push(this.vMasked(`w${i}`, j, `(${V}.sub ${w} (${V}.mul ${rate} ${direction}))`, mask));
             } else throw new Error("internal: Adam cannot run as SIMT");
           }
         for (const j of vectors) out.push(this.vCount("t", j, mask));
@@ -1357,7 +1409,9 @@ class WasmEmitter {
     const p = graph.places.get(key)!;
     if (p.kind === "top") {
       const repeat = graph.sequences[p.seq]!.owner as Extract<Step, { op: "repeat" }>;
-      return `(f64x2.lt (local.get $${this.local(`i${graph.sequences[p.seq]!.counter}__V${j}`, "v128")}) ${f64x2(repeat.times)})`;
+      const counter = `i${graph.sequences[p.seq]!.counter}`;
+      this.local(`${counter}__V${j}`, "v128");
+      return this.countBelow(counter, j, repeat.times);
     }
     if (p.kind === "until") return this.vCondition((graph.sequences[p.seq]!.owner as Extract<Step, { op: "repeat" }>).until!, j);
     if (p.kind === "step") {
@@ -1367,25 +1421,44 @@ class WasmEmitter {
     throw new Error(`internal: place ${key} has no test`);
   }
 
-  /** A condition on the lanes of vector j, as an i64x2 mask: the scalar `condition`'s operations on each lane. */
+  /**
+   * A condition on the lanes of vector j, as a mask: the scalar `condition`'s operations on each
+   * lane, in f64 (single precision: on each half of the vector's four lanes, widened exactly as
+   * the scalar code widens, the two halves' masks joined).
+   */
   private vCondition(c: CondIR, j: number): string {
+    if (this.F === "f64") return this.vCondition64(c, j, (x) => x, (n) => `(local.get $${n}__V${j})`);
+    const halves = [0, 1].map((half) =>
+      this.vCondition64(
+        c,
+        j,
+        (x) => `(f64x2.promote_low_f32x4 ${half === 0 ? x : `(i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${x} ${x})`})`,
+        (n) => convertHalf(`(local.get $${n}__V${j})`, half),
+      ),
+    );
+    return narrowMasks(halves[0]!, halves[1]!);
+  }
+
+  /** vCondition on f64x2 lanes: `widen` takes a vector of this precision to them, `count` a count's. */
+  private vCondition64(c: CondIR, j: number, widen: (vector: string) => string, count: (name: string) => string): string {
+    const V = this.V;
     const g = (i: number) => `(local.get $g${i}__V${j})`;
-    const squared = () => this.sum(range(this.dims).map((i) => `(f64x2.mul ${g(i)} ${g(i)})`), "f64x2");
+    const squared = () => this.sum(range(this.dims).map((i) => `(${V}.mul ${g(i)} ${g(i)})`), V);
     const value = (v: ValueIR): string => {
       switch (v.op) {
         case "const":
           return f64x2(v.value);
         case "state":
-          if (v.name === "gradnorm") return `(f64x2.sqrt ${squared()})`;
-          if (v.name === "loss") return `(local.get $loss__V${j})`;
-          if (v.name === "t") return `(local.get $t__V${j})`;
+          if (v.name === "gradnorm") return widen(`(${V}.sqrt ${squared()})`);
+          if (v.name === "loss") return widen(`(local.get $loss__V${j})`);
+          if (v.name === "t") return count("t");
           return `(f64x2.splat (local.get $ev))`;
         case "neg":
           return `(f64x2.neg ${value(v.operand)})`;
         case "call":
-          return this.vectorArith.call(v.fn, [value(v.arg)]);
+          return this.callF64x2(v.fn, [value(v.arg)]);
         case "binary":
-          if (v.operator === "^") return this.vectorArith.call("pow", [value(v.left), value(v.right)]);
+          if (v.operator === "^") return this.callF64x2("pow", [value(v.left), value(v.right)]);
           return `(f64x2.${{ "+": "add", "-": "sub", "*": "mul", "/": "div" }[v.operator]} ${value(v.left)} ${value(v.right)})`;
       }
     };
@@ -1393,16 +1466,24 @@ class WasmEmitter {
       case "compare": {
         const op = { "<": "f64x2.lt", "<=": "f64x2.le", ">": "f64x2.gt", ">=": "f64x2.ge", "==": "f64x2.eq", "!=": "f64x2.ne" }[c.operator];
         if (c.left.op === "state" && c.left.name === "gradnorm" && c.right.op === "const" && c.right.value >= 0 && Number.isFinite(c.right.value))
-          return `(${op} ${squared()} ${f64x2(c.right.value * c.right.value)})`;
+          return `(${op} ${widen(squared())} ${f64x2(c.right.value * c.right.value)})`;
         return `(${op} ${value(c.left)} ${value(c.right)})`;
       }
       case "and":
-        return `(v128.and ${this.vCondition(c.left, j)} ${this.vCondition(c.right, j)})`;
+        return `(v128.and ${this.vCondition64(c.left, j, widen, count)} ${this.vCondition64(c.right, j, widen, count)})`;
       case "or":
-        return `(v128.or ${this.vCondition(c.left, j)} ${this.vCondition(c.right, j)})`;
+        return `(v128.or ${this.vCondition64(c.left, j, widen, count)} ${this.vCondition64(c.right, j, widen, count)})`;
       case "not":
-        return `(v128.not ${this.vCondition(c.operand, j)})`;
+        return `(v128.not ${this.vCondition64(c.operand, j, widen, count)})`;
     }
+  }
+
+  /** Math.fn on f64x2 arguments: sqrt and abs as instructions, the rest called lane by lane. */
+  private callF64x2(fn: string, args: readonly string[]): string {
+    if ((fn === "sqrt" || fn === "abs") && args.length === 1) return `(f64x2.${fn} ${args[0]})`;
+    const temps = args.map(() => this.local(`vt${this.unique++}`, "v128"));
+    const lane = (l: number) => this.callMath(fn, temps.map((t, k) => `(f64x2.extract_lane ${l} ${l === 0 ? `(local.tee $${t} ${args[k]})` : `(local.get $${t})`})`), "f64");
+    return `(f64x2.replace_lane 1 (f64x2.splat ${lane(0)}) ${lane(1)})`;
   }
 
   /** A draw in (0, 1) as f64: (bits + 2^31 + 0.5) * 2^-32, after bits(k0, k1, c++). */
@@ -1724,6 +1805,11 @@ class WasmEmitter {
 /** The scalar state $simtLeave takes, after the lane's index and site. */
 function simtLeaveState(d: readonly number[], hasHop: boolean): string[] {
   return [...d.map((i) => `w${i}`), ...(hasHop ? [...d.map((i) => `a${i}`), "fa"] : []), "t", "ev", "rec"];
+}
+
+/** Two i64x2 masks as one i32x4 mask of their four lanes (the low words: a mask's words are equal). */
+function narrowMasks(low: string, high: string): string {
+  return `(i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 ${low} ${high})`;
 }
 
 /** Both i64x2 lanes `value` (-1: all ones, a mask of every lane). */

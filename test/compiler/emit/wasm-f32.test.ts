@@ -28,9 +28,9 @@ function compile(text: string, precisions: readonly Precision[] = ["f64", "f32"]
 type Compiled = ReturnType<typeof compile>;
 
 /** Runs a cell's kernel over restarts [0, restarts) in jobs of `pieces` restarts (all at once by default). */
-function runCell(compiled: Compiled, kernel: Kernel, optimizer: string, landscape: string, pieces?: readonly number[]): CellBuffers {
+function runCell(compiled: Compiled, kernel: Kernel, optimizer: string, landscape: string, pieces?: readonly number[], curves = false): CellBuffers {
   const experiment = compiled.plan.experiments[0]!;
-  const buffers = prepareCell(experiment, experiment.landscapes.find((l) => l.name === landscape)!, optimizer, experiment.restarts, false);
+  const buffers = prepareCell(experiment, experiment.landscapes.find((l) => l.name === landscape)!, optimizer, experiment.restarts, curves);
   let from = 0;
   for (const count of pieces ?? [experiment.restarts]) {
     kernel(sliceJob(buffers, experiment, from, count));
@@ -127,6 +127,42 @@ optimizer Twice(lr = 1e-3) { repeat 2 { ascend 0.01; descend lr with momentum(be
           expect([parts.end, parts.loss, parts.evals, parts.steps], `${optimizer} on ${landscape}, jobs of ${pieces.slice(0, 4).join(", ")}..`).toEqual([whole.end, whole.loss, whole.evals, whole.steps]);
         }
       }
+  });
+
+  it("run SIMT lanes (passes of varying cost) with the bits of one trajectory at a time, loss curves and iteration caps included", async () => {
+    const extra = `
+optimizer Restless(lr = 1e-3) {
+  start {
+    repeat 30 { descend lr with momentum(beta = 0.9) } until gradnorm < 0.5
+    perturb model sphere(0.2)
+  }
+  hop {
+    perturb model gaussian(0.4)
+    repeat 3 { perturb gradient sphere(1); descend lr }
+    perturb model ball(0.05) when loss > 1 and t > 10
+    repeat 25 { descend lr with momentum(beta = 0.5, nesterov = 1) } until loss < 0.01 or gradnorm < 1e-2
+    accept if lower
+  }
+}
+optimizer Wander(lr = 1e-3) {
+  perturb model ball(0.3) when gradnorm < 0.1 and evals > 20
+  perturb gradient gaussian(2) when t > 5 or gradnorm > 100
+  descend lr
+  repeat 2 { descend lr } until t > 40 and gradnorm < 1
+}`;
+    const run = ["Restless", "Wander", "NiM_BH", "NiG_MBH", "NiM_GD"];
+    for (const budget of ["240 gradients", "97 gradients", "40 iterations"]) {
+      const spec = compile(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on Himmelblau, SixHumpCamel\n run Restless, Wander, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6), NiM_GD(tau = 5, eps = 1)\n restarts 37\n budget ${budget}\n seed 5\n}`);
+      for (const landscape of ["Himmelblau", "SixHumpCamel"])
+        for (const optimizer of run) {
+          const cell = spec.plan.experiments[0]!.cells.find((c) => c.optimizer === optimizer && c.landscape === landscape)!;
+          expect(spec.kernels.get(cell.wasmKernelF32!), `${optimizer} runs as SIMT`).toContain("(func $simt");
+          const { f32 } = await kernels(spec, optimizer, landscape);
+          const whole = runCell(spec, f32, optimizer, landscape, undefined, true);
+          const single = runCell(spec, f32, optimizer, landscape, Array.from({ length: 37 }, () => 1), true);
+          expect(single, `${optimizer} on ${landscape}, ${budget}`).toEqual(whole);
+        }
+    }
   });
 
   it("draw the f64 kernels' noise: the same draws, rounded to float (2-D: within float's precision)", async () => {
