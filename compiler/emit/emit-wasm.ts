@@ -1047,13 +1047,13 @@ class WasmEmitter {
 
 
   // ---- SIMT (see simt.ts): `lanes` trajectories as $lockstep holds them, each lane at its own
-  // place in the program. A mask (all ones on the lanes it holds, as i64x2 per f64x2 vector)
-  // says which lanes a place's code is for; every write under a mask is a bitselect (or the
-  // addition of a masked 1 to a count), so each lane performs exactly the scalar code's
-  // operations. A lane's site (i64x2 `site`) is the index of the place where it waits for its
-  // next gradient; -1 once it has ended (the iteration cap), `sites + exit` once its budget
-  // ran out at a model perturbation. At the end each lane's scalar state leaves through the
-  // exit its budget check would have taken, and is written out by the scalar code.
+  // place in the program. A mask (all ones on the lanes it holds: an integer lane per number
+  // lane, see laneInt) says which lanes a place's code is for; every write under a mask is a
+  // bitselect (or a count's masked increment), so each lane performs exactly the scalar code's
+  // operations. A lane's site (`site`) is the index of the place where it waits for its next
+  // gradient; -1 once it has ended (the iteration cap), `sites + exit` once its budget ran out
+  // at a model perturbation. At the end each lane's scalar state leaves through the exit its
+  // budget check would have taken, and is written out by the scalar code.
 
   /** $simt(base): trajectories base .. base + lanes - 1, from start to end. */
   private simtFunction(graph: SimtGraph): string[] {
@@ -1089,10 +1089,10 @@ class WasmEmitter {
     out.push(`(if (f64.eq (local.get $ev) (local.get $rec)) (then ${records.join(" ")} (local.set $rec (f64.add (local.get $rec) (global.get $stride)))))`);
     out.push(`(local.set $ev (f64.add (local.get $ev) (f64.const 1)))`);
     out.push(...this.vStraightLine(this.landscape.gradient, "w", "q", d.map((i) => `g${i}`)));
-    const resumes = new Map(graph.sites.map((key, id) => [graph.resume(key), { key, mask: `site${id}` }]));
+    // The lanes waiting at site `id` resume at its place, under the mask site<id>.
     graph.sites.forEach((_, id) => out.push(...vectors.map((j) => `(local.set $${this.local(`site${id}__V${j}`, "v128")} (${this.laneInt}.eq (local.get $site__V${j}) ${this.siteConst(id)}))`)));
-    const origins = new Map([...resumes].map(([resume, { key }]) => [resume, key]));
-    out.push(...this.sweep(graph, [...resumes.keys()], (key) => resumes.get(key)?.mask, origins));
+    const siteOf = new Map(graph.sites.map((key) => [graph.resume(key), key]));
+    out.push(...this.sweep(graph, [...siteOf.keys()], (key) => (siteOf.has(key) ? `site${graph.sites.indexOf(siteOf.get(key)!)}` : undefined), siteOf));
     out.push(`(br $iteration)`);
     return out;
   }
@@ -1188,13 +1188,14 @@ class WasmEmitter {
       }
     }
     const any = (mask: string) => `(v128.any_true ${this.vOr(vectors.map((j) => `(local.get $${mask}__V${j})`))})`;
+    const orInto = (target: string, m: string) => vectors.map((j) => `(local.set $${target}__V${j} (v128.or (local.get $${target}__V${j}) (local.get $${m}__V${j})))`);
     /** The code of `key` and the places it leads to inline, under `mask`. */
     const place = (key: string, mask: string, origin: string | undefined): string[] => {
       const f = graph.flow(key);
       const out = this.placeCode(graph, key, mask);
       const to = (next: string, m: string): string[] => {
         const target = own.get(next);
-        if (target !== undefined) return vectors.map((j) => `(local.set $${target}__V${j} (v128.or (local.get $${target}__V${j}) (local.get $${m}__V${j})))`);
+        if (target !== undefined) return orInto(target, m);
         const code = place(next, m, origin);
         // Parking (a few selects) costs less than the test that would skip it.
         return graph.flow(next).kind === "park" || code.length === 0 ? code : [`(if ${any(m)} (then`, ...indent(code, 1), `))`];
@@ -1203,9 +1204,9 @@ class WasmEmitter {
         const id = graph.sites.indexOf(key);
         if (origin !== key) out.push(...vectors.map((j) => this.vMasked("site", j, this.siteConst(id), mask)));
       } else if (f.kind === "next") {
+        // The same mask goes on: no test.
         const target = own.get(f.next);
-        if (target !== undefined) out.push(...vectors.map((j) => `(local.set $${target}__V${j} (v128.or (local.get $${target}__V${j}) (local.get $${mask}__V${j})))`));
-        else out.push(...place(f.next, mask, origin));
+        out.push(...(target !== undefined ? orInto(target, mask) : place(f.next, mask, origin)));
       } else {
         const yes = `y${this.unique++}`;
         const no = `n${this.unique++}`;

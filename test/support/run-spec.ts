@@ -34,6 +34,32 @@ export function lowerText(text: string, name = "E"): { lowered: LoweredExperimen
   return { lowered: checkExperiments(ctx).find((e) => e.name === name)!, diagnostics };
 }
 
+/**
+ * Optimizers whose passes differ in cost, for the SIMT kernels' tests: a hop after a `start`,
+ * local searches that stop early (on the gradient or the loss), conditional jumps, momentum.
+ */
+export const VARYING_PASSES = `
+optimizer Restless(lr = 1e-3) {
+  start {
+    repeat 30 { descend lr with momentum(beta = 0.9) } until gradnorm < 0.5
+    perturb model sphere(0.2)
+  }
+  hop {
+    perturb model gaussian(0.4)
+    repeat 3 { perturb gradient sphere(1); descend lr }
+    perturb model ball(0.05) when loss > 1 and t > 10
+    repeat 25 { descend lr with momentum(beta = 0.5, nesterov = 1) } until loss < 0.01 or gradnorm < 1e-2
+    accept if lower
+  }
+}
+optimizer Wander(lr = 1e-3) {
+  perturb model ball(0.3) when gradnorm < 0.1 and evals > 20
+  perturb gradient gaussian(2) when t > 5 or gradnorm > 100
+  descend lr
+  repeat 2 { descend lr } until t > 40 and gradnorm < 1
+}
+`;
+
 export interface CellOutput {
   readonly end: number[][];
   readonly loss: number[];

@@ -15,6 +15,7 @@ import { runPlan, RunOptionsError } from "../../../runtime/execute.js";
 import { main } from "../../../runtime/cli.js";
 import { formatMarkdownReport } from "../../../runtime/report/markdown.js";
 import type { Plan, PlanExperiment } from "../../../runtime/plan.js";
+import { VARYING_PASSES } from "../../support/run-spec.js";
 
 const PATH = "/virtual/f32.optspec";
 
@@ -130,26 +131,7 @@ optimizer Twice(lr = 1e-3) { repeat 2 { ascend 0.01; descend lr with momentum(be
   });
 
   it("run SIMT lanes (passes of varying cost) with the bits of one trajectory at a time, loss curves and iteration caps included", async () => {
-    const extra = `
-optimizer Restless(lr = 1e-3) {
-  start {
-    repeat 30 { descend lr with momentum(beta = 0.9) } until gradnorm < 0.5
-    perturb model sphere(0.2)
-  }
-  hop {
-    perturb model gaussian(0.4)
-    repeat 3 { perturb gradient sphere(1); descend lr }
-    perturb model ball(0.05) when loss > 1 and t > 10
-    repeat 25 { descend lr with momentum(beta = 0.5, nesterov = 1) } until loss < 0.01 or gradnorm < 1e-2
-    accept if lower
-  }
-}
-optimizer Wander(lr = 1e-3) {
-  perturb model ball(0.3) when gradnorm < 0.1 and evals > 20
-  perturb gradient gaussian(2) when t > 5 or gradnorm > 100
-  descend lr
-  repeat 2 { descend lr } until t > 40 and gradnorm < 1
-}`;
+    const extra = VARYING_PASSES;
     const run = ["Restless", "Wander", "NiM_BH", "NiG_MBH", "NiM_GD"];
     for (const budget of ["240 gradients", "97 gradients", "40 iterations"]) {
       const spec = compile(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on Himmelblau, SixHumpCamel\n run Restless, Wander, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6), NiM_GD(tau = 5, eps = 1)\n restarts 37\n budget ${budget}\n seed 5\n}`);

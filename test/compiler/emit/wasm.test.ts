@@ -8,7 +8,7 @@ import { loadWasmKernel } from "../../../runtime/backends/wasm.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
 import { bits, noiseStream, restartKeys } from "../../../runtime/rng.js";
 import type { LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
-import { compileText, lowerText } from "../../support/run-spec.js";
+import { compileText, lowerText, VARYING_PASSES } from "../../support/run-spec.js";
 
 /** The lowered experiment (optimizer and landscape IR) of spec text, and its plan. */
 function lower(text: string): { lowered: LoweredExperiment; plan: PlanExperiment } {
@@ -132,26 +132,7 @@ optimizer Hopper(lr = 1e-3) {
   });
 
   it("matches as SIMT lanes: hops, local searches that stop early, conditional jumps, momentum, loss conditions, the budget ending anywhere", async () => {
-    const extra = `
-optimizer Restless(lr = 1e-3) {
-  start {
-    repeat 30 { descend lr with momentum(beta = 0.9) } until gradnorm < 0.5
-    perturb model sphere(0.2)
-  }
-  hop {
-    perturb model gaussian(0.4)
-    repeat 3 { perturb gradient sphere(1); descend lr }
-    perturb model ball(0.05) when loss > 1 and t > 10
-    repeat 25 { descend lr with momentum(beta = 0.5, nesterov = 1) } until loss < 0.01 or gradnorm < 1e-2
-    accept if lower
-  }
-}
-optimizer Wander(lr = 1e-3) {
-  perturb model ball(0.3) when gradnorm < 0.1 and evals > 20
-  perturb gradient gaussian(2) when t > 5 or gradnorm > 100
-  descend lr
-  repeat 2 { descend lr } until t > 40 and gradnorm < 1
-}
+    const extra = `${VARYING_PASSES}
 optimizer Twofold(lr = 1e-3) {
   hop {
     perturb gradient ball(3)
