@@ -88,6 +88,23 @@ describe("loops that cannot spend a gradient budget (E400)", () => {
     );
   });
 
+  it("follows each path through a guard: a guarded gradient step then an unguarded one spends on every path", () => {
+    // Taken: the guarded perturbation evaluates the gradient, which the descent then reuses;
+    // skipped: the descent evaluates it. Either way one evaluation per pass.
+    expectDiagnostics(
+      runUnderGradientBudget(
+        [
+          "optimizer Late(lr = 0.1) { perturb gradient ball(2) when evals > 60\n descend lr }",
+          "optimizer Kicked(lr = 0.1) { perturb model ball(1) when t > 3\n perturb gradient sphere(1) when t > 5\n descend lr }",
+          "optimizer Skipped(lr = 0.1) { perturb gradient ball(2) when evals > 60\n perturb model ball(1) }",
+        ],
+        ["Late", "Kicked", "Skipped"],
+      ),
+      // But a pass that skips the guarded gradient step and only moves the model spends nothing.
+      [{ code: "E400", message: spendsNothing("Skipped"), at: 3 }],
+    );
+  });
+
   it("rejects an empty loop, also when everything is in 'start'", () => {
     const d = expectDiagnostics(runUnderGradientBudget(["optimizer Empty {}", "optimizer Once { start descend 0.1 }"], ["Empty", "Once"]), [
       { code: "E400", message: "optimizer 'Empty' has an empty loop, so it never spends its gradient budget", at: 1 },
