@@ -60,6 +60,52 @@ optimizer Wander(lr = 1e-3) {
 }
 `;
 
+/**
+ * `count` optimizers composed at random from a fixed stream (mulberry32 seeded with `seed`):
+ * plain loops or a hop after an optional `start`, of descents (SGD or momentum), gradient and
+ * model noise with and without guards, and repeats with and without `until`; every block
+ * descends unguarded, so every pass spends a gradient. Named P0, P1, ...
+ */
+export function randomOptimizers(seed: number, count: number): string[] {
+  let state = seed;
+  const random = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const condition = (depth = 0): string => {
+    const atoms = ["gradnorm < 0.5", "gradnorm > 20", "t > 15", "t < 40", "evals > 60", "loss < 1", "loss > 10"];
+    if (depth > 0 || random() < 0.6) return pick(atoms);
+    const op = pick(["and", "or"]);
+    return random() < 0.2 ? `not (${condition(depth + 1)})` : `${condition(depth + 1)} ${op} ${condition(depth + 1)}`;
+  };
+  const noise = () => `${pick(["ball", "sphere", "gaussian"])}(${pick([0.05, 0.3, 2])})`;
+  const descend = () => (random() < 0.3 ? `descend lr with momentum(beta = ${pick([0.5, 0.9])}${random() < 0.3 ? ", nesterov = 1" : ""})` : "descend lr");
+  const step = (depth: number): string => {
+    const r = random();
+    if (r < 0.3) return descend();
+    if (r < 0.5) return `perturb gradient ${noise()}${random() < 0.5 ? ` when ${condition()}` : ""}`;
+    if (r < 0.7) return `perturb model ${noise()}${random() < 0.7 ? ` when ${condition()}` : ""}`;
+    if (depth < 1) return `repeat ${pick([2, 5, 12])} { ${steps(depth + 1)} }${random() < 0.7 ? ` until ${condition()}` : ""}`;
+    return descend();
+  };
+  const steps = (depth: number) => {
+    const block = [...Array.from({ length: 1 + Math.floor(random() * 3) }, () => step(depth)), descend()];
+    // Fisher-Yates, so the unguarded descent lands anywhere in the block.
+    for (let i = block.length - 1; i > 0; i--) {
+      const k = Math.floor(random() * (i + 1));
+      [block[i], block[k]] = [block[k]!, block[i]!];
+    }
+    return block.join("; ");
+  };
+  return Array.from({ length: count }, (_, k) => {
+    const body = random() < 0.5 ? steps(0) : `${random() < 0.5 ? `start { ${steps(1)} }\n  ` : ""}hop { ${steps(0)}; accept ${pick(["always", "if lower"])} }`;
+    return `optimizer P${k}(lr = 1e-3) {\n  ${body}\n}`;
+  });
+}
+
 export interface CellOutput {
   readonly end: number[][];
   readonly loss: number[];

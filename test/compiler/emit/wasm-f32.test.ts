@@ -15,7 +15,7 @@ import { runPlan, RunOptionsError } from "../../../runtime/execute.js";
 import { main } from "../../../runtime/cli.js";
 import { formatMarkdownReport } from "../../../runtime/report/markdown.js";
 import type { Plan, PlanExperiment } from "../../../runtime/plan.js";
-import { VARYING_PASSES } from "../../support/run-spec.js";
+import { randomOptimizers, VARYING_PASSES } from "../../support/run-spec.js";
 
 const PATH = "/virtual/f32.optspec";
 
@@ -145,6 +145,22 @@ optimizer Twice(lr = 1e-3) { repeat 2 { ascend 0.01; descend lr with momentum(be
           expect(single, `${optimizer} on ${landscape}, ${budget}`).toEqual(whole);
         }
     }
+  });
+
+  it("run randomly composed optimizers as SIMT lanes with the bits of one trajectory at a time: 30 programs from a seeded generator", async () => {
+    const programs = randomOptimizers(7, 30);
+    const names = programs.map((_, k) => `P${k}`);
+    const spec = compile(`import "std/landscapes"\n${programs.join("\n")}\nexperiment E {\n on Himmelblau\n run ${names.join(", ")}\n restarts 19\n budget 130 gradients\n seed 9\n}`);
+    let simt = 0;
+    for (const optimizer of names) {
+      const cell = spec.plan.experiments[0]!.cells.find((c) => c.optimizer === optimizer)!;
+      if (spec.kernels.get(cell.wasmKernelF32!)!.includes("(func $simt")) simt++;
+      const { f32 } = await kernels(spec, optimizer, "Himmelblau");
+      const whole = runCell(spec, f32, optimizer, "Himmelblau", undefined, true);
+      const single = runCell(spec, f32, optimizer, "Himmelblau", Array.from({ length: 19 }, () => 1), true);
+      expect(single, programs[names.indexOf(optimizer)]).toEqual(whole);
+    }
+    expect(simt).toBeGreaterThanOrEqual(15);
   });
 
   it("draw the f64 kernels' noise: the same draws, rounded to float (2-D: within float's precision)", async () => {

@@ -8,7 +8,7 @@ import { loadWasmKernel } from "../../../runtime/backends/wasm.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
 import { bits, noiseStream, restartKeys } from "../../../runtime/rng.js";
 import type { LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
-import { compileText, lowerText, VARYING_PASSES } from "../../support/run-spec.js";
+import { compileText, lowerText, randomOptimizers, VARYING_PASSES } from "../../support/run-spec.js";
 
 /** The lowered experiment (optimizer and landscape IR) of spec text, and its plan. */
 function lower(text: string): { lowered: LoweredExperiment; plan: PlanExperiment } {
@@ -155,37 +155,7 @@ optimizer Twofold(lr = 1e-3) {
   });
 
   it("matches on randomly composed optimizers (most of them SIMT): 40 programs from a seeded generator", async () => {
-    // mulberry32: a fixed stream of programs, the same on every run.
-    let state = 20261128;
-    const random = () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-    const condition = (depth = 0): string => {
-      const atoms = ["gradnorm < 0.5", "gradnorm > 20", "t > 15", "t < 40", "evals > 60", "loss < 1", "loss > 10"];
-      if (depth > 0 || random() < 0.6) return pick(atoms);
-      const op = pick(["and", "or"]);
-      return random() < 0.2 ? `not (${condition(depth + 1)})` : `${condition(depth + 1)} ${op} ${condition(depth + 1)}`;
-    };
-    const noise = () => `${pick(["ball", "sphere", "gaussian"])}(${pick([0.05, 0.3, 2])})`;
-    const descend = () => (random() < 0.3 ? `descend lr with momentum(beta = ${pick([0.5, 0.9])}${random() < 0.3 ? ", nesterov = 1" : ""})` : "descend lr");
-    const step = (depth: number): string => {
-      const r = random();
-      if (r < 0.3) return descend();
-      if (r < 0.5) return `perturb gradient ${noise()}${random() < 0.5 ? ` when ${condition()}` : ""}`;
-      if (r < 0.7) return `perturb model ${noise()}${random() < 0.7 ? ` when ${condition()}` : ""}`;
-      if (depth < 1) return `repeat ${pick([2, 5, 12])} { ${steps(depth + 1)} }${random() < 0.7 ? ` until ${condition()}` : ""}`;
-      return descend();
-    };
-    // Every block descends unconditionally, so every pass spends a gradient.
-    const steps = (depth: number) => [...Array.from({ length: 1 + Math.floor(random() * 3) }, () => step(depth)), descend()].sort(() => random() - 0.5).join("; ");
-    const programs = Array.from({ length: 40 }, (_, k) => {
-      const body = random() < 0.5 ? steps(0) : `${random() < 0.5 ? `start { ${steps(1)} }\n  ` : ""}hop { ${steps(0)}; accept ${pick(["always", "if lower"])} }`;
-      return `optimizer P${k}(lr = 1e-3) {\n  ${body}\n}`;
-    });
+    const programs = randomOptimizers(20261128, 40);
     const names = programs.map((_, k) => `P${k}`);
     const random40 = std("150 gradients", names.join(", "), programs.join("\n"), "Himmelblau");
     let simt = 0;
