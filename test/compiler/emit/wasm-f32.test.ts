@@ -15,7 +15,8 @@ import { runPlan, RunOptionsError } from "../../../runtime/execute.js";
 import { main } from "../../../runtime/cli.js";
 import { formatMarkdownReport } from "../../../runtime/report/markdown.js";
 import type { Plan, PlanExperiment } from "../../../runtime/plan.js";
-import { randomOptimizers, VARYING_PASSES } from "../../support/run-spec.js";
+import { emitWasmKernel } from "../../../compiler/emit/emit-wasm.js";
+import { lowerText, randomOptimizers, VARYING_PASSES } from "../../support/run-spec.js";
 
 const PATH = "/virtual/f32.optspec";
 
@@ -46,6 +47,15 @@ async function kernels(compiled: Compiled, optimizer: string, landscape: string)
     js: loadKernel(compiled.kernels.get(cell.kernel)!),
     f32: await loadWasmKernel(compiled.kernels.get(cell.wasmKernelF32!)!),
   };
+}
+
+/** The single-precision kernel of a cell of `text`, emitted with SIMT groups narrow below `narrowSimtBelow` trajectory-steps. */
+async function singlePrecision(text: string, optimizer: string, landscape: string, narrowSimtBelow: number) {
+  const { lowered } = lowerText(text);
+  const optimizerIR = lowered.optimizers.find((o) => o.name === optimizer)!;
+  const landscapeIR = lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
+  const { wat } = emitWasmKernel(optimizerIR, landscapeIR, "f32", { narrowSimtBelow });
+  return { kernel: await loadWasmKernel(wat), wat };
 }
 
 /** The share of restarts whose end points are assigned to the same minimum (Else included), and each run's diverged count. */
@@ -134,30 +144,33 @@ optimizer Twice(lr = 1e-3) { repeat 2 { ascend 0.01; descend lr with momentum(be
     const extra = VARYING_PASSES;
     const run = ["Restless", "Wander", "NiM_BH", "NiG_MBH", "NiM_GD"];
     for (const budget of ["240 gradients", "97 gradients", "40 iterations"]) {
-      const spec = compile(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on Himmelblau, SixHumpCamel\n run Restless, Wander, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6), NiM_GD(tau = 5, eps = 1)\n restarts 37\n budget ${budget}\n seed 5\n}`);
+      const text = `import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on Himmelblau, SixHumpCamel\n run Restless, Wander, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6), NiM_GD(tau = 5, eps = 1)\n restarts 37\n budget ${budget}\n seed 5\n}`;
+      const spec = compile(text);
       for (const landscape of ["Himmelblau", "SixHumpCamel"])
-        for (const optimizer of run) {
-          const cell = spec.plan.experiments[0]!.cells.find((c) => c.optimizer === optimizer && c.landscape === landscape)!;
-          expect(spec.kernels.get(cell.wasmKernelF32!), `${optimizer} runs as SIMT`).toContain("(func $simt");
-          const { f32 } = await kernels(spec, optimizer, landscape);
-          const whole = runCell(spec, f32, optimizer, landscape, undefined, true);
-          const single = runCell(spec, f32, optimizer, landscape, Array.from({ length: 37 }, () => 1), true);
-          expect(single, `${optimizer} on ${landscape}, ${budget}`).toEqual(whole);
-        }
+        for (const optimizer of run)
+          // The narrow groups (small jobs) and the wide ones.
+          for (const narrowSimtBelow of [Infinity, 0]) {
+            const { kernel, wat } = await singlePrecision(text, optimizer, landscape, narrowSimtBelow);
+            expect(wat, `${optimizer} runs as SIMT`).toContain("(func $simt");
+            const whole = runCell(spec, kernel, optimizer, landscape, undefined, true);
+            const single = runCell(spec, kernel, optimizer, landscape, Array.from({ length: 37 }, () => 1), true);
+            expect(single, `${optimizer} on ${landscape}, ${budget}, ${narrowSimtBelow ? "narrow" : "wide"} groups`).toEqual(whole);
+          }
     }
   });
 
   it("run randomly composed optimizers as SIMT lanes with the bits of one trajectory at a time: 30 programs from a seeded generator", async () => {
     const programs = randomOptimizers(7, 30);
     const names = programs.map((_, k) => `P${k}`);
-    const spec = compile(`import "std/landscapes"\n${programs.join("\n")}\nexperiment E {\n on Himmelblau\n run ${names.join(", ")}\n restarts 19\n budget 130 gradients\n seed 9\n}`);
+    const text = `import "std/landscapes"\n${programs.join("\n")}\nexperiment E {\n on Himmelblau\n run ${names.join(", ")}\n restarts 19\n budget 130 gradients\n seed 9\n}`;
+    const spec = compile(text);
     let simt = 0;
-    for (const optimizer of names) {
-      const cell = spec.plan.experiments[0]!.cells.find((c) => c.optimizer === optimizer)!;
-      if (spec.kernels.get(cell.wasmKernelF32!)!.includes("(func $simt")) simt++;
-      const { f32 } = await kernels(spec, optimizer, "Himmelblau");
-      const whole = runCell(spec, f32, optimizer, "Himmelblau", undefined, true);
-      const single = runCell(spec, f32, optimizer, "Himmelblau", Array.from({ length: 19 }, () => 1), true);
+    for (const [k, optimizer] of names.entries()) {
+      // Narrow and wide groups by turns.
+      const { kernel, wat } = await singlePrecision(text, optimizer, "Himmelblau", k % 2 ? 0 : Infinity);
+      if (wat.includes("(func $simt")) simt++;
+      const whole = runCell(spec, kernel, optimizer, "Himmelblau", undefined, true);
+      const single = runCell(spec, kernel, optimizer, "Himmelblau", Array.from({ length: 19 }, () => 1), true);
       expect(single, programs[names.indexOf(optimizer)]).toEqual(whole);
     }
     expect(simt).toBeGreaterThanOrEqual(15);

@@ -2,7 +2,7 @@
 // losses, evaluation counts, steps and loss curves must be bit-identical.
 import { describe, expect, it } from "vitest";
 import { emitKernel } from "../../../compiler/emit/emit-js.js";
-import { emitWasmKernel } from "../../../compiler/emit/emit-wasm.js";
+import { emitWasmKernel, type WasmOptions } from "../../../compiler/emit/emit-wasm.js";
 import { loadKernel, prepareCell, sliceJob, type KernelJob } from "../../../runtime/kernel.js";
 import { loadWasmKernel } from "../../../runtime/backends/wasm.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
@@ -29,7 +29,7 @@ function snapshot(job: KernelJob): Outputs {
 }
 
 /** Runs the JS and the wasm kernel of a cell on the same fresh job; returns both outputs. */
-async function both(spec: { lowered: LoweredExperiment; plan: PlanExperiment }, optimizer: string, landscape: string, budget?: number) {
+async function both(spec: { lowered: LoweredExperiment; plan: PlanExperiment }, optimizer: string, landscape: string, budget?: number, options: WasmOptions = {}) {
   const experiment: PlanExperiment = budget === undefined ? spec.plan : { ...spec.plan, budget: { ...spec.plan.budget, gradients: budget } };
   const optimizerIR = spec.lowered.optimizers.find((o) => o.name === optimizer)!;
   const landscapeIR = spec.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
@@ -41,7 +41,7 @@ async function both(spec: { lowered: LoweredExperiment; plan: PlanExperiment }, 
     return snapshot(job);
   };
   const js = await run(loadKernel(emitKernel(optimizerIR, landscapeIR, "test").source));
-  const wasm = await run(await loadWasmKernel(emitWasmKernel(optimizerIR, landscapeIR).wat));
+  const wasm = await run(await loadWasmKernel(emitWasmKernel(optimizerIR, landscapeIR, "f64", options).wat));
   return { js, wasm };
 }
 
@@ -124,7 +124,7 @@ optimizer Hopper(lr = 1e-3) {
     // NiG_GD's 2-D noise draws four lanes' bits at once.
     expect(wat("NiG_GD")).toContain("i32x4.mul");
     for (const optimizer of ["NiM_GD", "NiG_BH", "NiM_BH", "NiG_MBH", "NiM_MBH"]) {
-      expect(wat(optimizer), optimizer).toContain("8 trajectories at a time as SIMT lanes (f64x2)");
+      expect(wat(optimizer), optimizer).toContain("8 trajectories at a time as SIMT lanes (f64x2; 4 in jobs under 10000000 trajectory-steps)");
       expect(wat(optimizer), optimizer).toContain("(func $simt");
       // SIMT needs the 2-D noise in vectors: in three dimensions they run one at a time.
       expect(wat(optimizer, "Rastrigin3"), optimizer).not.toContain("f64x2");
@@ -147,10 +147,12 @@ optimizer Twofold(lr = 1e-3) {
         const optimizerIR = mixed.lowered.optimizers.find((o) => o.name === optimizer)!;
         const landscapeIR = mixed.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
         expect(emitWasmKernel(optimizerIR, landscapeIR).wat, `${optimizer} runs as SIMT`).toContain("(func $simt");
-        for (const budget of [undefined, 1, 2, 9, 10, 31, 101]) {
-          const { js, wasm } = await both(mixed, optimizer, landscape, budget);
-          expect(wasm, `${optimizer} on ${landscape}, budget ${budget}`).toEqual(js);
-        }
+        // The narrow groups (small jobs) and the wide ones.
+        for (const narrowSimtBelow of [Infinity, 0])
+          for (const budget of [undefined, 1, 2, 9, 10, 31, 101]) {
+            const { js, wasm } = await both(mixed, optimizer, landscape, budget, { narrowSimtBelow });
+            expect(wasm, `${optimizer} on ${landscape}, budget ${budget}, ${narrowSimtBelow ? "narrow" : "wide"} groups`).toEqual(js);
+          }
       }
   });
 
@@ -163,9 +165,9 @@ optimizer Twofold(lr = 1e-3) {
       const optimizerIR = random40.lowered.optimizers.find((o) => o.name === optimizer)!;
       const landscapeIR = random40.lowered.landscapes.find((l) => l.ir.name === "Himmelblau")!.ir;
       if (emitWasmKernel(optimizerIR, landscapeIR).wat.includes("(func $simt")) simt++;
-      for (const budget of [undefined, 23]) {
-        const { js, wasm } = await both(random40, optimizer, "Himmelblau", budget);
-        expect(wasm, `${programs[k]}\nbudget ${budget}`).toEqual(js);
+      for (const [budget, narrowSimtBelow] of [[undefined, Infinity], [23, 0]] as const) {
+        const { js, wasm } = await both(random40, optimizer, "Himmelblau", budget, { narrowSimtBelow });
+        expect(wasm, `${programs[k]}\nbudget ${budget}, ${narrowSimtBelow ? "narrow" : "wide"} groups`).toEqual(js);
       }
     }
     expect(simt).toBeGreaterThanOrEqual(20);
@@ -226,10 +228,11 @@ experiment E { on Flat run Probe restarts 256 budget 1 gradients init at (0, 0) 
   it("matches on a budget in iterations (no gradient budget, no curves)", async () => {
     // Hops of varying cost: SIMT lanes reach the cap at different times.
     const iterations = std("60 iterations", "NiM_GD(tau = 5, eps = 1), SAM, NiM_MBH(tau = 7), NiG_BH(tau = 9, eps = 0.5)");
-    for (const optimizer of ["NiM_GD", "SAM", "NiM_MBH", "NiG_BH"]) {
-      const { js, wasm } = await both(iterations, optimizer, "SixHumpCamel");
-      expect(js.curve).toBeNull();
-      expect(wasm, optimizer).toEqual(js);
-    }
+    for (const optimizer of ["NiM_GD", "SAM", "NiM_MBH", "NiG_BH"])
+      for (const narrowSimtBelow of [Infinity, 0]) {
+        const { js, wasm } = await both(iterations, optimizer, "SixHumpCamel", undefined, { narrowSimtBelow });
+        expect(js.curve).toBeNull();
+        expect(wasm, optimizer).toEqual(js);
+      }
   });
 });
