@@ -76,24 +76,24 @@ interface Exit {
  * emit-js, bit-identical; in single precision the same steps in float arithmetic.
  */
 export function emitWasmKernel(optimizer: OptimizerIR, landscape: LandscapeIR, precision: Precision = "f64", options: WasmOptions = {}): EmittedWasmKernel {
-  return { wat: new WasmEmitter(optimizer, landscape, precision === "f32" ? SINGLE : DOUBLE, options.narrowSimtBelow ?? NARROW_SIMT_BELOW).emit() };
+  return { wat: new WasmEmitter(optimizer, landscape, precision === "f32" ? SINGLE : DOUBLE, options.narrowGroupsBelow ?? NARROW_GROUPS_BELOW).emit() };
 }
 
 export interface WasmOptions {
   /**
-   * Jobs of fewer trajectory-steps (restarts x budget) than this run SIMT in the narrow groups,
-   * the rest in the wide ones (see LANES); tests set 0 or Infinity to reach either.
+   * Jobs of fewer trajectory-steps (restarts x budget) than this run their lockstep or SIMT
+   * groups narrow, the rest wide (see LANES); tests set 0 or Infinity to reach either.
    */
-  readonly narrowSimtBelow?: number;
+  readonly narrowGroupsBelow?: number;
 }
 
 /**
  * A job's first call is mostly V8 compiling the kernel and running it unoptimized meanwhile:
- * for small jobs the narrow groups' half-size function wins (the paper's table, 2.5 * 10^6
- * trajectory-steps a cell: 0.375 s end to end against 0.40 s), for large ones the wide groups'
- * throughput (1.2x).
+ * for small jobs the narrow groups' half-size functions win (the paper's table, 2.5 * 10^6
+ * trajectory-steps a cell, end to end, medians of 12: 0.40 -> 0.38 s in double precision,
+ * 0.34 -> 0.32 s in single), for large ones the wide groups' throughput (1.2-1.3x).
  */
-const NARROW_SIMT_BELOW = 1e7;
+const NARROW_GROUPS_BELOW = 1e7;
 
 /** V8 accepts up to 50,000 locals per function; leave room for the engine's own. */
 const MAX_LOCALS = 40_000;
@@ -102,10 +102,10 @@ const MAX_LOCALS = 40_000;
  * Trajectories per lockstep group, measured on Himmelblau (fewer vectors leave the units idle,
  * more spill registers): double precision, eight f64x2 vectors (16 lanes; GD 1.3x faster than
  * with four, NiG a little); single precision, eight f32x4 vectors (32 lanes) without noise,
- * four (16 lanes) when the pass draws noise, whose many constants and temporaries then spill.
- * SIMT groups: 8 lanes (double precision: four f64x2 vectors; NiM-BH and NiG-BH 1.1-1.2x faster
+ * four (16 lanes) when the pass draws noise, whose many constants and temporaries then spill;
+ * half as many in small jobs (see NARROW_GROUPS_BELOW). SIMT groups: 8 lanes (double precision: four f64x2 vectors; NiM-BH and NiG-BH 1.1-1.2x faster
  * than with two vectors, and as fast as with eight, whose masks and state spill more), or 4 for
- * small jobs (see NARROW_SIMT_BELOW).
+ * small jobs (see NARROW_GROUPS_BELOW).
  */
 const LANES = { f64: 16, f32: 32, f32Noisy: 16, simt: 8, simtNarrow: 4 } as const;
 
@@ -155,7 +155,7 @@ class WasmEmitter {
     private readonly optimizer: OptimizerIR,
     private readonly landscape: LandscapeIR,
     private readonly n: Numeric,
-    private readonly narrowSimtBelow: number,
+    private readonly narrowGroupsBelow: number,
   ) {
     this.dims = landscape.dims;
     this.F = n.scalar;
@@ -176,7 +176,14 @@ class WasmEmitter {
     const pass = loopPassCost(this.optimizer.loop);
     // The same eligibility as emit-js's lockstep.
     let lockstep = this.optimizer.start.length === 0 && !this.hasHop && endsClean && pass.exact !== undefined && pass.exact >= 1 ? pass.exact : undefined;
-    let lockstepFunction = lockstep !== undefined ? this.lockstepFunction() : [];
+    // Two group widths, as for SIMT (only the one a job calls is compiled): half for small jobs.
+    const lockWidths = [this.lanes / 2, this.lanes];
+    let lockstepFunction: string[] = [];
+    if (lockstep !== undefined)
+      for (const lanes of lockWidths) {
+        this.lanes = lanes;
+        lockstepFunction.push(...this.lockstepFunction(`$lockstep${lanes}`));
+      }
     // The lockstep function holds every lane's state: where that is more than an engine
     // allows, the trajectories run one at a time (same results).
     if (this.locals.size > MAX_LOCALS) {
@@ -211,8 +218,14 @@ class WasmEmitter {
     out.push(`;; optimizer ${this.optimizer.name} (${this.optimizer.declaration}${Object.keys(p).length ? `: ${Object.entries(p).map(([k, v]) => `${k} = ${v}`).join(", ")}` : ""})`);
     out.push(`;; landscape ${this.landscape.name} (${this.dims} coordinates: ${this.landscape.coordinates.join(", ")})`);
     const kind = F === "f64" ? "the general one-trajectory path of the JS kernel" : "the JS kernel's steps in single precision (f32), one trajectory at a time";
-    const groups = lockstep !== undefined ? `, after ${this.lanes} trajectories in lockstep (${this.V}) for all but the last pass` : simt ? `; ${LANES.simt} trajectories at a time as SIMT lanes (${this.V}; ${LANES.simtNarrow} in jobs under ${this.narrowSimtBelow} trajectory-steps), each at its own place` : "";
-    out.push(`;; Generated by optc's wasm emitter: ${kind}${groups}.`);
+    const smallJobs = (lanes: number) => `${lanes} in jobs under ${this.narrowGroupsBelow} trajectory-steps`;
+    const grouping =
+      lockstep !== undefined
+        ? `, after ${lockWidths[1]} trajectories in lockstep (${this.V}; ${smallJobs(lockWidths[0]!)}) for all but the last pass`
+        : simt
+          ? `; ${LANES.simt} trajectories at a time as SIMT lanes (${this.V}; ${smallJobs(LANES.simtNarrow)}), each at its own place`
+          : "";
+    out.push(`;; Generated by optc's wasm emitter: ${kind}${grouping}.`);
     out.push(`(module`);
     for (const fn of [...this.imports].sort()) {
       const params = fn === "pow" ? "f64 f64" : "f64";
@@ -251,31 +264,26 @@ class WasmEmitter {
       // -1 is never reached by the evaluation count: no curve, no record (as in emit-js).
       `    (global.set $firstRecord (select (f64.const 0) (f64.const -1) (local.get $hasCurve)))`,
     );
+    // Small jobs take the narrow groups (Infinity: always; 0: never; a budget in iterations is an infinite product).
+    const narrow = this.narrowGroupsBelow === Infinity ? "(i32.const 1)" : `(f64.lt (f64.mul (f64.convert_i32_s (local.get $count)) (local.get $budget)) ${f64(this.narrowGroupsBelow)})`;
+    const groups = (name: string, lanes: number) => [
+      `(block $groupsDone (loop $groupsNext`,
+      `  (br_if $groupsDone (i32.gt_s (i32.add (local.get $r) (i32.const ${lanes})) (local.get $count)))`,
+      `  (call ${name}${lanes} (local.get $r))`,
+      `  (local.set $r (i32.add (local.get $r) (i32.const ${lanes})))`,
+      `  (br $groupsNext)))`,
+    ];
+    const byWidth = (name: string, [narrowLanes, wideLanes]: readonly number[]) => [`    (if ${narrow} (then`, ...indent(groups(name, narrowLanes!), 3), `    ) (else`, ...indent(groups(name, wideLanes!), 3), `    ))`];
     if (lockstep !== undefined)
       out.push(
         // lockPasses = max(0, min(floor(budget / passCost), iterations) - 1): the final pass runs
         // in the general code, which owns every budget check.
         `    (global.set $lockPasses (f64.max (f64.const 0) (f64.sub (f64.min (f64.floor (f64.div (local.get $budget) ${f64(lockstep)})) (local.get $iterations)) (f64.const 1))))`,
-        `    (block $lockDone (loop $lockNext`,
-        `      (br_if $lockDone (i32.gt_s (i32.add (local.get $r) (i32.const ${this.lanes})) (local.get $count)))`,
-        `      (call $lockstep (local.get $r))`,
-        `      (local.set $r (i32.add (local.get $r) (i32.const ${this.lanes})))`,
-        `      (br $lockNext)))`,
+        ...byWidth("$lockstep", lockWidths),
       );
     // Single precision counts in i32 lanes: SIMT takes budgets up to 2^30 (the rest run one at a time).
     if (simt && this.F === "f32") out.push(`    (global.set $iterationsI (i32.trunc_sat_f64_s (f64.ceil (local.get $iterations))))`, `    (if (f64.le (local.get $budget) (f64.const 0x1p30)) (then`);
-    if (simt) {
-      const groups = (lanes: number) => [
-        `(block $simtDone (loop $simtNext`,
-        `  (br_if $simtDone (i32.gt_s (i32.add (local.get $r) (i32.const ${lanes})) (local.get $count)))`,
-        `  (call $simt${lanes} (local.get $r))`,
-        `  (local.set $r (i32.add (local.get $r) (i32.const ${lanes})))`,
-        `  (br $simtNext)))`,
-      ];
-      // Infinity: always narrow (a budget in iterations is an infinite product, too); 0: always wide.
-      const narrow = this.narrowSimtBelow === Infinity ? "(i32.const 1)" : `(f64.lt (f64.mul (f64.convert_i32_s (local.get $count)) (local.get $budget)) ${f64(this.narrowSimtBelow)})`;
-      out.push(`    (if ${narrow} (then`, ...indent(groups(LANES.simtNarrow), 3), `    ) (else`, ...indent(groups(LANES.simt), 3), `    ))`, ...(this.F === "f32" ? [`    ))`] : []));
-    }
+    if (simt) out.push(...byWidth("$simt", [LANES.simtNarrow, LANES.simt]), ...(this.F === "f32" ? [`    ))`] : []));
     out.push(
       `    (block $done (loop $next`,
       `      (br_if $done (i32.ge_s (local.get $r) (local.get $count)))`,
@@ -651,8 +659,8 @@ class WasmEmitter {
     return `(${this.V}.extract_lane ${L % this.width} (local.get $${name}__V${Math.floor(L / this.width)}))`;
   }
 
-  /** $lockstep(base): trajectories base .. base + lanes - 1 for lockPasses passes, then each in $trajectory. */
-  private lockstepFunction(): string[] {
+  /** `name`(base): trajectories base .. base + lanes - 1 for lockPasses passes, then each in $trajectory. */
+  private lockstepFunction(name: string): string[] {
     this.locals = new Map();
     this.scalarLocals();
     this.local("r", "i32");
@@ -714,7 +722,7 @@ class WasmEmitter {
       });
       body.push(`(call $trajectory (i32.add (local.get $base) (i32.const ${L})) ${args.join(" ")})`);
     }
-    return [`(func $lockstep (param $base i32)`, ...[...this.locals].map(([name, type]) => `  (local $${name} ${type})`), ...indent(body, 1), `)`];
+    return [`(func ${name} (param $base i32)`, ...[...this.locals].map(([local, type]) => `  (local $${local} ${type})`), ...indent(body, 1), `)`];
   }
 
   /** The group's keys (quads k0, k1), starting points (vectors w) and first record, from trajectory $base on. */
@@ -755,7 +763,8 @@ class WasmEmitter {
     const bytesPerPass = perturbs.length * (this.lanes / this.width) * 2 * 16;
     // 64 passes (8 KiB for one noise step) amortize the loop switch; at most 32 KiB of memory.
     const chunk = Math.max(1, Math.min(64, Math.floor(32768 / bytesPerPass)));
-    this.reserved = chunk * bytesPerPass;
+    // Each group width draws ahead into the same memory: the widest's chunk.
+    this.reserved = Math.max(this.reserved, chunk * bytesPerPass);
     this.aheadBytesPerPass = bytesPerPass;
     return { perturbs, chunk };
   }

@@ -49,12 +49,12 @@ async function kernels(compiled: Compiled, optimizer: string, landscape: string)
   };
 }
 
-/** The single-precision kernel of a cell of `text`, emitted with SIMT groups narrow below `narrowSimtBelow` trajectory-steps. */
-async function singlePrecision(text: string, optimizer: string, landscape: string, narrowSimtBelow: number) {
+/** The single-precision kernel of a cell of `text`, emitted with SIMT groups narrow below `narrowGroupsBelow` trajectory-steps. */
+async function singlePrecision(text: string, optimizer: string, landscape: string, narrowGroupsBelow: number) {
   const { lowered } = lowerText(text);
   const optimizerIR = lowered.optimizers.find((o) => o.name === optimizer)!;
   const landscapeIR = lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
-  const { wat } = emitWasmKernel(optimizerIR, landscapeIR, "f32", { narrowSimtBelow });
+  const { wat } = emitWasmKernel(optimizerIR, landscapeIR, "f32", { narrowGroupsBelow });
   return { kernel: await loadWasmKernel(wat), wat };
 }
 
@@ -128,16 +128,19 @@ optimizer Jumpy(lr = 1e-3) { perturb model sphere(0.01) when t > 20 and evals < 
 optimizer Shaken(lr = 1e-3) { perturb model sphere(0.01); perturb gradient ball(0.5); perturb gradient gaussian(0.3); descend lr }
 optimizer Twice(lr = 1e-3) { repeat 2 { ascend 0.01; descend lr with momentum(beta = 0.5) } }`;
     const run = "GD, NiG_GD, NiM_GD, SAM, NiG_BH, NiM_MBH, Heavy, Jumpy, Shaken, Twice";
-    const split = compile(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on Himmelblau, Rastrigin(n = 3) as Rastrigin3\n run ${run}\n restarts 77\n budget 257 gradients\n seed 3\n}`);
+    const text = `import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on Himmelblau, Rastrigin(n = 3) as Rastrigin3\n run ${run}\n restarts 77\n budget 257 gradients\n seed 3\n}`;
+    const split = compile(text);
     for (const landscape of ["Himmelblau", "Rastrigin3"])
-      for (const optimizer of run.split(", ")) {
-        const { f32 } = await kernels(split, optimizer, landscape);
-        const whole = runCell(split, f32, optimizer, landscape);
-        for (const pieces of [[1, 16, 31, 29], Array.from({ length: 77 }, () => 1)]) {
-          const parts = runCell(split, f32, optimizer, landscape, pieces);
-          expect([parts.end, parts.loss, parts.evals, parts.steps], `${optimizer} on ${landscape}, jobs of ${pieces.slice(0, 4).join(", ")}..`).toEqual([whole.end, whole.loss, whole.evals, whole.steps]);
+      for (const optimizer of run.split(", "))
+        // The narrow groups (small jobs) and the wide ones.
+        for (const narrowGroupsBelow of [Infinity, 0]) {
+          const { kernel } = await singlePrecision(text, optimizer, landscape, narrowGroupsBelow);
+          const whole = runCell(split, kernel, optimizer, landscape);
+          for (const pieces of [[1, 16, 31, 29], Array.from({ length: 77 }, () => 1)]) {
+            const parts = runCell(split, kernel, optimizer, landscape, pieces);
+            expect([parts.end, parts.loss, parts.evals, parts.steps], `${optimizer} on ${landscape}, jobs of ${pieces.slice(0, 4).join(", ")}.., ${narrowGroupsBelow ? "narrow" : "wide"} groups`).toEqual([whole.end, whole.loss, whole.evals, whole.steps]);
+          }
         }
-      }
   });
 
   it("run SIMT lanes (passes of varying cost) with the bits of one trajectory at a time, loss curves and iteration caps included", async () => {
@@ -149,12 +152,12 @@ optimizer Twice(lr = 1e-3) { repeat 2 { ascend 0.01; descend lr with momentum(be
       for (const landscape of ["Himmelblau", "SixHumpCamel"])
         for (const optimizer of run)
           // The narrow groups (small jobs) and the wide ones.
-          for (const narrowSimtBelow of [Infinity, 0]) {
-            const { kernel, wat } = await singlePrecision(text, optimizer, landscape, narrowSimtBelow);
+          for (const narrowGroupsBelow of [Infinity, 0]) {
+            const { kernel, wat } = await singlePrecision(text, optimizer, landscape, narrowGroupsBelow);
             expect(wat, `${optimizer} runs as SIMT`).toContain("(func $simt");
             const whole = runCell(spec, kernel, optimizer, landscape, undefined, true);
             const single = runCell(spec, kernel, optimizer, landscape, Array.from({ length: 37 }, () => 1), true);
-            expect(single, `${optimizer} on ${landscape}, ${budget}, ${narrowSimtBelow ? "narrow" : "wide"} groups`).toEqual(whole);
+            expect(single, `${optimizer} on ${landscape}, ${budget}, ${narrowGroupsBelow ? "narrow" : "wide"} groups`).toEqual(whole);
           }
     }
   });

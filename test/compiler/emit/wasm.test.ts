@@ -119,7 +119,7 @@ optimizer Hopper(lr = 1e-3) {
     const wat = (optimizer: string, landscape = "Himmelblau") => emitWasmKernel(spec.lowered.optimizers.find((o) => o.name === optimizer)!, spec.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir).wat;
     for (const optimizer of ["GD", "NiG_GD", "SAM"]) {
       expect(wat(optimizer), optimizer).toContain("f64x2");
-      expect(wat(optimizer), optimizer).toContain("after 16 trajectories in lockstep (f64x2)");
+      expect(wat(optimizer), optimizer).toContain("after 16 trajectories in lockstep (f64x2; 8 in jobs under 10000000 trajectory-steps)");
     }
     // NiG_GD's 2-D noise draws four lanes' bits at once.
     expect(wat("NiG_GD")).toContain("i32x4.mul");
@@ -148,10 +148,10 @@ optimizer Twofold(lr = 1e-3) {
         const landscapeIR = mixed.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
         expect(emitWasmKernel(optimizerIR, landscapeIR).wat, `${optimizer} runs as SIMT`).toContain("(func $simt");
         // The narrow groups (small jobs) and the wide ones.
-        for (const narrowSimtBelow of [Infinity, 0])
+        for (const narrowGroupsBelow of [Infinity, 0])
           for (const budget of [undefined, 1, 2, 9, 10, 31, 101]) {
-            const { js, wasm } = await both(mixed, optimizer, landscape, budget, { narrowSimtBelow });
-            expect(wasm, `${optimizer} on ${landscape}, budget ${budget}, ${narrowSimtBelow ? "narrow" : "wide"} groups`).toEqual(js);
+            const { js, wasm } = await both(mixed, optimizer, landscape, budget, { narrowGroupsBelow });
+            expect(wasm, `${optimizer} on ${landscape}, budget ${budget}, ${narrowGroupsBelow ? "narrow" : "wide"} groups`).toEqual(js);
           }
       }
   });
@@ -165,9 +165,9 @@ optimizer Twofold(lr = 1e-3) {
       const optimizerIR = random40.lowered.optimizers.find((o) => o.name === optimizer)!;
       const landscapeIR = random40.lowered.landscapes.find((l) => l.ir.name === "Himmelblau")!.ir;
       if (emitWasmKernel(optimizerIR, landscapeIR).wat.includes("(func $simt")) simt++;
-      for (const [budget, narrowSimtBelow] of [[undefined, Infinity], [23, 0]] as const) {
-        const { js, wasm } = await both(random40, optimizer, "Himmelblau", budget, { narrowSimtBelow });
-        expect(wasm, `${programs[k]}\nbudget ${budget}, ${narrowSimtBelow ? "narrow" : "wide"} groups`).toEqual(js);
+      for (const [budget, narrowGroupsBelow] of [[undefined, Infinity], [23, 0]] as const) {
+        const { js, wasm } = await both(random40, optimizer, "Himmelblau", budget, { narrowGroupsBelow });
+        expect(wasm, `${programs[k]}\nbudget ${budget}, ${narrowGroupsBelow ? "narrow" : "wide"} groups`).toEqual(js);
       }
     }
     expect(simt).toBeGreaterThanOrEqual(20);
@@ -202,10 +202,12 @@ optimizer Shaken(lr = 1e-3) {
         const landscapeIR = mixed.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
         expect(emitKernel(optimizerIR, landscapeIR, "test").lockstepPassCost, `${optimizer} runs in lockstep`).toBeDefined();
         expect(emitWasmKernel(optimizerIR, landscapeIR).wat).toContain("f64x2");
-        for (const budget of [undefined, 7, 101]) {
-          const { js, wasm } = await both(mixed, optimizer, landscape, budget);
-          expect(wasm, `${optimizer} on ${landscape}, budget ${budget}`).toEqual(js);
-        }
+        // The narrow groups (small jobs) and the wide ones.
+        for (const narrowGroupsBelow of [Infinity, 0])
+          for (const budget of [undefined, 7, 101]) {
+            const { js, wasm } = await both(mixed, optimizer, landscape, budget, { narrowGroupsBelow });
+            expect(wasm, `${optimizer} on ${landscape}, budget ${budget}, ${narrowGroupsBelow ? "narrow" : "wide"} groups`).toEqual(js);
+          }
       }
   });
 
@@ -229,8 +231,8 @@ experiment E { on Flat run Probe restarts 256 budget 1 gradients init at (0, 0) 
     // Hops of varying cost: SIMT lanes reach the cap at different times.
     const iterations = std("60 iterations", "NiM_GD(tau = 5, eps = 1), SAM, NiM_MBH(tau = 7), NiG_BH(tau = 9, eps = 0.5)");
     for (const optimizer of ["NiM_GD", "SAM", "NiM_MBH", "NiG_BH"])
-      for (const narrowSimtBelow of [Infinity, 0]) {
-        const { js, wasm } = await both(iterations, optimizer, "SixHumpCamel", undefined, { narrowSimtBelow });
+      for (const narrowGroupsBelow of [Infinity, 0]) {
+        const { js, wasm } = await both(iterations, optimizer, "SixHumpCamel", undefined, { narrowGroupsBelow });
         expect(js.curve).toBeNull();
         expect(wasm, optimizer).toEqual(js);
       }
