@@ -83,10 +83,10 @@
 // - `loss(w)`: f at a point, f64, on the host.
 // See compiler/lower/ir.ts for the semantics.
 import { LOWBIAS32_FINAL_SHIFT, LOWBIAS32_ROUNDS } from "../../runtime/rng.js";
-import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
-import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
+import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type OptimizerIR, type Step } from "../lower/ir.js";
+import { conditionText, numberLiteral, straightLine, type StateText } from "./js-text.js";
 import { indent, range } from "./text.js";
 
 /** The format tag of an emitted gpu.js kernel file; the loader rejects others. */
@@ -336,10 +336,6 @@ class GpujsEmitter {
     return [...statements, `${target} = ${results[0]};`];
   }
 
-  private gradNorm(): string {
-    return `Math.sqrt(${this.gradNormSquared()})`;
-  }
-
   private gradNormSquared(): string {
     return `(${range(this.dims).map((i) => `g${i} * g${i}`).join(" + ")})`;
   }
@@ -359,7 +355,7 @@ class GpujsEmitter {
         const gradient = this.needGradient(state);
         const site = this.unique++;
         const ascent = step.normalized
-          ? [`const norm${site} = ${this.gradNorm()};`, `const scale${site} = norm${site} > 0 ? ${num(step.radius)} / norm${site} : 0;`, d.map((i) => `e${i} = scale${site} * g${i};`).join(" ")]
+          ? [`const norm${site} = Math.sqrt(${this.gradNormSquared()});`, `const scale${site} = norm${site} > 0 ? ${num(step.radius)} / norm${site} : 0;`, d.map((i) => `e${i} = scale${site} * g${i};`).join(" ")]
           : [d.map((i) => `e${i} = ${num(step.radius)} * g${i};`).join(" ")];
         state.gradient = "stale";
         state.ascent = "active";
@@ -385,7 +381,7 @@ class GpujsEmitter {
         const lossName = `loss${this.unique++}`;
         if (conditionReadsLoss(step.condition)) lines.push(...this.lossInto(`const ${lossName}`, "w", "f"));
         const taken = sequence([body, changes && inner.gradient !== "unknown" ? plain(`gv = ${inner.gradient === "valid"};`) : EMPTY]);
-        lines.push(`if (${this.condition(step.condition, lossName)}) {`, ...indent(taken.lines, 1), `}`);
+        lines.push(`if (${conditionText(step.condition, this.stateText(lossName))}) {`, ...indent(taken.lines, 1), `}`);
         state.gradient = changes ? "unknown" : before.gradient;
         state.ascent = inner.ascent === before.ascent ? before.ascent : "unknown";
         return sequence([gradient, { lines, mayExit: taken.mayExit }]);
@@ -398,7 +394,7 @@ class GpujsEmitter {
             if (conditionReadsGradient(step.until)) parts.push(this.needGradient(passState));
             const lossName = `loss${this.unique++}`;
             const check = conditionReadsLoss(step.until) ? this.lossInto(`const ${lossName}`, "w", "f") : [];
-            parts.push(plain(...check, `if (${this.condition(step.until, lossName)}) break;`));
+            parts.push(plain(...check, `if (${conditionText(step.until, this.stateText(lossName))}) break;`));
           }
           parts.push(this.steps(step.body, passState));
           return sequence(parts);
@@ -560,58 +556,11 @@ class GpujsEmitter {
     return out;
   }
 
-  private condition(c: CondIR, lossName: string): string {
-    switch (c.op) {
-      case "compare": {
-        const operator = c.operator === "==" ? "===" : c.operator === "!=" ? "!==" : c.operator;
-        // |g| against a non-negative constant compares squares, as in emit-js.
-        if (c.left.op === "state" && c.left.name === "gradnorm" && c.right.op === "const" && c.right.value >= 0 && Number.isFinite(c.right.value))
-          return `${this.gradNormSquared()} ${operator} ${num(c.right.value * c.right.value)}`;
-        return `${this.value(c.left, lossName)} ${operator} ${this.value(c.right, lossName)}`;
-      }
-      case "and":
-        return `(${this.condition(c.left, lossName)} && ${this.condition(c.right, lossName)})`;
-      case "or":
-        return `(${this.condition(c.left, lossName)} || ${this.condition(c.right, lossName)})`;
-      case "not":
-        return `!(${this.condition(c.operand, lossName)})`;
-    }
-  }
-
-  private value(v: ValueIR, lossName: string): string {
-    switch (v.op) {
-      case "const":
-        return num(v.value);
-      case "state":
-        return v.name === "gradnorm" ? this.gradNorm() : v.name === "t" ? "t" : v.name === "evals" ? "ev" : lossName;
-      case "neg":
-        return `(-${this.value(v.operand, lossName)})`;
-      case "call":
-        return `Math.${v.fn}(${this.value(v.arg, lossName)})`;
-      case "binary":
-        return v.operator === "^" ? `Math.pow(${this.value(v.left, lossName)}, ${this.value(v.right, lossName)})` : `(${this.value(v.left, lossName)} ${v.operator} ${this.value(v.right, lossName)})`;
-    }
+  /** The trajectory state a condition reads (the loss under `lossName`). */
+  private stateText(lossName: string): StateText {
+    return { gradNormSquared: this.gradNormSquared(), t: "t", evals: "ev", loss: lossName, num };
   }
 }
 
-// Straight-line code per landscape formula, made once with placeholder inputs and temps: every
-// site of every kernel of a landscape reuses it with its own names (gpu.js has one scope per function).
-const straightLineCache = new WeakMap<object, { statements: string[]; results: string[] }>();
-
-function straightLine(key: object, outputs: readonly SymExpr[], inputs: readonly string[], tempPrefix: string) {
-  let template = straightLineCache.get(key);
-  if (!template) {
-    template = emitStraightLine(outputs, inputs.map((_, i) => `$in${i}$`), "$q");
-    straightLineCache.set(key, template);
-  }
-  const substitute = (code: string) => code.replace(/\$in(\d+)\$/g, (_, i: string) => inputs[Number(i)]!).replace(/\$q(\d+)/g, (_, i: string) => `${tempPrefix}${i}`);
-  return { statements: template.statements.map(substitute), results: template.results.map(substitute) };
-}
-
-/** A number literal that round-trips, parenthesized when negative; gpu.js reads no NaN or Infinity names. */
-function num(v: number): string {
-  if (Number.isNaN(v)) return "(0 / 0)";
-  if (!Number.isFinite(v)) return v > 0 ? "(1 / 0)" : "(-1 / 0)";
-  const s = String(v);
-  return v < 0 || Object.is(v, -0) ? `(${s})` : s;
-}
+/** Number literals gpu.js reads: no NaN or Infinity names. */
+const num = (v: number) => numberLiteral(v, "divisions");

@@ -13,11 +13,11 @@
 // been spent (and at the start): f(w), or f of the accepted point inside a hop. See
 // compiler/lower/ir.ts for the semantics.
 import { drawStatements, RNG_SOURCE, unitExpression } from "../../runtime/rng.js";
-import { emitStraightLine, type Expr as SymExpr } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPassCost } from "../lower/cost.js";
 import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
-import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
+import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type OptimizerIR, type Step } from "../lower/ir.js";
+import { conditionText, numberLiteral, straightLine, type StateText } from "./js-text.js";
 import { indent, range } from "./text.js";
 
 export const LANES = 4;
@@ -259,10 +259,6 @@ class KernelEmitter {
     return [...declare, "{", ...indent(statements, 1), `  ${name} = ${results[0]};`, "}"];
   }
 
-  private gradNorm(lane: Lane): string {
-    return `Math.sqrt(${this.gradNormSquared(lane)})`;
-  }
-
   private gradNormSquared(lane: Lane): string {
     return `(${range(this.dims).map((i) => `${lane.g(i)} * ${lane.g(i)}`).join(" + ")})`;
   }
@@ -288,7 +284,7 @@ class KernelEmitter {
         out.push(...this.needGradient(lanes, state, exitLabel, checked));
         for (const lane of lanes) {
           if (step.normalized) {
-            out.push(`{ const norm = ${this.gradNorm(lane)}, s = norm > 0 ? ${num(step.radius)} / norm : 0; ${d.map((i) => `${lane.e(i)} = s * ${lane.g(i)};`).join(" ")} }`);
+            out.push(`{ const norm = Math.sqrt(${this.gradNormSquared(lane)}), s = norm > 0 ? ${num(step.radius)} / norm : 0; ${d.map((i) => `${lane.e(i)} = s * ${lane.g(i)};`).join(" ")} }`);
           } else out.push(d.map((i) => `${lane.e(i)} = ${num(step.radius)} * ${lane.g(i)};`).join(" "));
         }
         state.gradient = "stale";
@@ -320,7 +316,7 @@ class KernelEmitter {
         for (const [k, lane] of lanes.entries()) {
           if (changes && before.gradient !== "unknown") out.push(`${lane.valid} = ${before.gradient === "valid"};`);
           const pre = conditionReadsLoss(step.condition) ? this.lossInto(lane, "let loss", "w") : [];
-          const code = [`if (${this.condition(step.condition, lane)}) {`, ...indent(bodies[k]!, 1)];
+          const code = [`if (${conditionText(step.condition, this.stateText(lane))}) {`, ...indent(bodies[k]!, 1)];
           if (changes && inner.gradient !== "unknown") code.push(`  ${lane.valid} = ${inner.gradient === "valid"};`);
           code.push(`}`);
           out.push(...(pre.length ? ["{", ...indent([...pre, ...code], 1), "}"] : code));
@@ -339,7 +335,7 @@ class KernelEmitter {
           if (step.until) {
             if (conditionReadsGradient(step.until)) pass.push(...this.needGradient(lanes, passState, exitLabel, checked));
             if (conditionReadsLoss(step.until)) pass.push(...this.lossInto(lane, "let loss", "w"));
-            pass.push(`if (${this.condition(step.until, lane)}) break;`);
+            pass.push(`if (${conditionText(step.until, this.stateText(lane))}) break;`);
           }
           return [...pass, ...this.steps(step.body, lanes, passState, exitLabel, checked)];
         });
@@ -481,60 +477,11 @@ class KernelEmitter {
     return out;
   }
 
-  private condition(c: CondIR, lane: Lane): string {
-    switch (c.op) {
-      case "compare": {
-        const operator = c.operator === "==" ? "===" : c.operator === "!=" ? "!==" : c.operator;
-        // |g| against a non-negative constant compares squares: no square root in the loop.
-        // (Both sides are non-negative, so the order is the same; a NaN gradient fails both.)
-        if (c.left.op === "state" && c.left.name === "gradnorm" && c.right.op === "const" && c.right.value >= 0 && Number.isFinite(c.right.value))
-          return `${this.gradNormSquared(lane)} ${operator} ${num(c.right.value * c.right.value)}`;
-        return `${this.value(c.left, lane)} ${operator} ${this.value(c.right, lane)}`;
-      }
-      case "and":
-        return `(${this.condition(c.left, lane)} && ${this.condition(c.right, lane)})`;
-      case "or":
-        return `(${this.condition(c.left, lane)} || ${this.condition(c.right, lane)})`;
-      case "not":
-        return `!(${this.condition(c.operand, lane)})`;
-    }
-  }
-
-  private value(v: ValueIR, lane: Lane): string {
-    switch (v.op) {
-      case "const":
-        return num(v.value);
-      case "state":
-        return v.name === "gradnorm" ? this.gradNorm(lane) : v.name === "t" ? lane.t : v.name === "evals" ? lane.evals : "loss";
-      case "neg":
-        return `(-${this.value(v.operand, lane)})`;
-      case "call":
-        return `Math.${v.fn}(${this.value(v.arg, lane)})`;
-      case "binary":
-        return v.operator === "^" ? `Math.pow(${this.value(v.left, lane)}, ${this.value(v.right, lane)})` : `(${this.value(v.left, lane)} ${v.operator} ${this.value(v.right, lane)})`;
-    }
+  /** The trajectory state a condition reads, in lane `lane`'s names. */
+  private stateText(lane: Lane): StateText {
+    return { gradNormSquared: this.gradNormSquared(lane), t: lane.t, evals: lane.evals, loss: "loss", num };
   }
 }
 
-// Straight-line code per landscape formula, made once with placeholder inputs: every lane
-// and every kernel of a landscape reuses it with its own variable names.
-const straightLineCache = new WeakMap<object, { statements: string[]; results: string[] }>();
-
-function straightLine(key: object, outputs: readonly SymExpr[], inputs: readonly string[]) {
-  let template = straightLineCache.get(key);
-  if (!template) {
-    template = emitStraightLine(outputs, inputs.map((_, i) => `$in${i}$`), "q");
-    straightLineCache.set(key, template);
-  }
-  const substitute = (code: string) => code.replace(/\$in(\d+)\$/g, (_, i: string) => inputs[Number(i)]!);
-  return { statements: template.statements.map(substitute), results: template.results.map(substitute) };
-}
-
-/** A number literal that round-trips, parenthesized when negative. */
-function num(v: number): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "(-Infinity)";
-  const s = String(v);
-  return v < 0 || Object.is(v, -0) ? `(${s})` : s;
-}
+const num = (v: number) => numberLiteral(v);
 

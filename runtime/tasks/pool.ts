@@ -39,19 +39,16 @@ export class TaskWorkerPool {
         workers.map(
           (worker) =>
             new Promise<void>((resolve, reject) => {
+              const stop = listen(worker, {
+                message: (m) => done(m.kind === "ready" ? undefined : new Error(m.kind === "fatal" || m.kind === "failed" ? m.error : `unexpected message from a task worker`)),
+                error: (error) => done(new Error(`a task worker thread failed to start: ${error.message}`)),
+                exit: (code) => done(new Error(`a task worker thread exited with code ${code} while starting`)),
+              });
               const done = (error?: Error) => {
-                worker.off("message", onMessage);
-                worker.off("error", onError);
-                worker.off("exit", onExit);
+                stop();
                 if (error) reject(error);
                 else resolve();
               };
-              const onMessage = (m: WorkerMessage) => done(m.kind === "ready" ? undefined : new Error(m.kind === "fatal" || m.kind === "failed" ? m.error : `unexpected message from a task worker`));
-              const onError = (error: Error) => done(new Error(`a task worker thread failed to start: ${error.message}`));
-              const onExit = (code: number) => done(new Error(`a task worker thread exited with code ${code} while starting`));
-              worker.on("message", onMessage);
-              worker.on("error", onError);
-              worker.on("exit", onExit);
             }),
         ),
       );
@@ -75,30 +72,27 @@ export class TaskWorkerPool {
         (worker) =>
           new Promise<void>((resolve, reject) => {
             const finish = (error?: Error) => {
-              worker.off("message", onMessage);
-              worker.off("error", onError);
-              worker.off("exit", onExit);
+              stop();
               if (error) {
                 failed = true;
                 reject(error);
               } else resolve();
             };
-            const onMessage = (m: WorkerMessage) => {
-              if (m.kind === "done") {
-                onDone(m.id, m.result);
-                feed();
-              } else finish(new Error(m.kind === "ready" ? "unexpected message from a task worker" : m.error));
-            };
-            const onError = (error: Error) => finish(new Error(`a task worker thread failed: ${error.message}`));
-            const onExit = (code: number) => finish(new Error(`a task worker thread exited with code ${code}`));
+            const stop = listen(worker, {
+              message: (m) => {
+                if (m.kind === "done") {
+                  onDone(m.id, m.result);
+                  feed();
+                } else finish(new Error(m.kind === "ready" ? "unexpected message from a task worker" : m.error));
+              },
+              error: (error) => finish(new Error(`a task worker thread failed: ${error.message}`)),
+              exit: (code) => finish(new Error(`a task worker thread exited with code ${code}`)),
+            });
             const feed = () => {
               if (failed || next >= units.length) return finish();
               const id = next++;
               worker.postMessage({ ...units[id]!, id } satisfies UnitRequest);
             };
-            worker.on("message", onMessage);
-            worker.on("error", onError);
-            worker.on("exit", onExit);
             feed();
           }),
       ),
@@ -109,4 +103,16 @@ export class TaskWorkerPool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** Listens to a task worker's messages, errors and exit; returns what stops listening. */
+function listen(worker: Worker, on: { message: (m: WorkerMessage) => void; error: (error: Error) => void; exit: (code: number) => void }): () => void {
+  worker.on("message", on.message);
+  worker.on("error", on.error);
+  worker.on("exit", on.exit);
+  return () => {
+    worker.off("message", on.message);
+    worker.off("error", on.error);
+    worker.off("exit", on.exit);
+  };
 }

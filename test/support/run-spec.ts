@@ -35,6 +35,35 @@ export function lowerText(text: string, name = "E"): { lowered: LoweredExperimen
 }
 
 /**
+ * Optimizers that use every other step kind between them: the noises, momentum (Nesterov too)
+ * and Adam, guards on every state quantity, a guarded and a looped ascent, and a Metropolis hop.
+ */
+export const EVERY_STEP_KIND = `
+optimizer Mix(lr = 1e-3) {
+  perturb model sphere(0.01) when evals > 30 and not (gradnorm > 5)
+  perturb gradient gaussian(1) when t < 50 or loss > 100
+  descend lr with momentum(beta = 0.9, nesterov = 1)
+}
+optimizer Noisy(lr = 1e-3) {
+  perturb gradient ball(2)
+  perturb gradient sphere(0.5) when t > 3
+  perturb model gaussian(0.01) when t > 7 and t < 12
+  perturb model ball(0.01) when t == 20
+  descend lr with momentum(beta = 0.5)
+}
+optimizer Maybe(lr = 1e-3) {
+  ascend 0.05 normalized when t > 3 and t < 40
+  descend lr
+}
+optimizer Hopper(lr = 1e-3) {
+  hop {
+    perturb model gaussian(0.3)
+    repeat 10 { ascend 0.01; descend lr with adam(beta1 = 0.9, beta2 = 0.999, eps = 1e-8) } until gradnorm < 1e-3 or loss < 0.5
+    accept metropolis(2)
+  }
+}`;
+
+/**
  * Optimizers whose passes differ in cost, for the SIMT kernels' tests: a hop after a `start`,
  * local searches that stop early (on the gradient or the loss), conditional jumps, momentum.
  */

@@ -13,7 +13,7 @@ import { GPUJS_KERNEL_FORMAT, GPUJS_MODE_ORDER, loadGpujsKernel, parseGpujsKerne
 import { assignToMinimum, isFinitePoint } from "../../../runtime/assign.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
 import type { LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
-import { compileText, lowerText } from "../../support/run-spec.js";
+import { compileText, EVERY_STEP_KIND, lowerText } from "../../support/run-spec.js";
 
 interface Spec {
   readonly lowered: LoweredExperiment;
@@ -193,29 +193,7 @@ describe("gpu.js backend", () => {
   it("runs every step kind: other noises, update methods, conditions and acceptance rules, in 1 to 5 dimensions", async () => {
     const extra = `
 landscape Line { vars x in [-3, 3] f = x^4 - 2*x^2 + 0.3*x minima { L global at (-1.035578714) R local at (0.960149556) } }
-optimizer Mix(lr = 1e-3) {
-  perturb model sphere(0.01) when evals > 30 and not (gradnorm > 5)
-  perturb gradient gaussian(1) when t < 50 or loss > 100
-  descend lr with momentum(beta = 0.9, nesterov = 1)
-}
-optimizer Noisy(lr = 1e-3) {
-  perturb gradient ball(2)
-  perturb gradient sphere(0.5) when t > 3
-  perturb model gaussian(0.01) when t > 7 and t < 12
-  perturb model ball(0.01) when t == 20
-  descend lr with momentum(beta = 0.5)
-}
-optimizer Maybe(lr = 1e-3) {
-  ascend 0.05 normalized when t > 3 and t < 40
-  descend lr
-}
-optimizer Hopper(lr = 1e-3) {
-  hop {
-    perturb model gaussian(0.3)
-    repeat 10 { ascend 0.01; descend lr with adam(beta1 = 0.9, beta2 = 0.999, eps = 1e-8) } until gradnorm < 1e-3 or loss < 0.5
-    accept metropolis(2)
-  }
-}
+${EVERY_STEP_KIND}
 optimizer Twice(lr = 1e-3) {
   repeat 2 { ascend 0.01; descend lr with momentum(beta = 0.5) }
 }`;

@@ -8,7 +8,7 @@ import { loadWasmKernel } from "../../../runtime/backends/wasm.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
 import { bits, noiseStream, restartKeys } from "../../../runtime/rng.js";
 import type { LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
-import { compileText, lowerText, randomOptimizers, VARYING_PASSES } from "../../support/run-spec.js";
+import { compileText, EVERY_STEP_KIND, lowerText, randomOptimizers, VARYING_PASSES } from "../../support/run-spec.js";
 
 /** The lowered experiment (optimizer and landscape IR) of spec text, and its plan. */
 function lower(text: string): { lowered: LoweredExperiment; plan: PlanExperiment } {
@@ -84,29 +84,7 @@ describe("wasm backend", () => {
   it("matches on the other noises, update methods, conditions and acceptance rules, in 1 to 5 dimensions", async () => {
     const extra = `
 landscape Line { vars x in [-3, 3] f = x^4 - 2*x^2 + 0.3*x }
-optimizer Mix(lr = 1e-3) {
-  perturb model sphere(0.01) when evals > 30 and not (gradnorm > 5)
-  perturb gradient gaussian(1) when t < 50 or loss > 100
-  descend lr with momentum(beta = 0.9, nesterov = 1)
-}
-optimizer Noisy(lr = 1e-3) {
-  perturb gradient ball(2)
-  perturb gradient sphere(0.5) when t > 3
-  perturb model gaussian(0.01) when t > 7 and t < 12
-  perturb model ball(0.01) when t == 20
-  descend lr with momentum(beta = 0.5)
-}
-optimizer Maybe(lr = 1e-3) {
-  ascend 0.05 normalized when t > 3 and t < 40
-  descend lr
-}
-optimizer Hopper(lr = 1e-3) {
-  hop {
-    perturb model gaussian(0.3)
-    repeat 10 { ascend 0.01; descend lr with adam(beta1 = 0.9, beta2 = 0.999, eps = 1e-8) } until gradnorm < 1e-3 or loss < 0.5
-    accept metropolis(2)
-  }
-}`;
+${EVERY_STEP_KIND}`;
     const mixed = std("250 gradients", "Mix, Noisy, Maybe, Hopper", extra, "Line, Himmelblau, Rastrigin(n = 3) as Rastrigin3, Rastrigin(n = 5) as Rastrigin5");
     for (const optimizer of ["Mix", "Noisy", "Maybe", "Hopper"])
       for (const landscape of ["Line", "Himmelblau", "Rastrigin3", "Rastrigin5"]) {
