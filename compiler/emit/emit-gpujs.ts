@@ -84,8 +84,8 @@
 // See compiler/lower/ir.ts for the semantics.
 import { LOWBIAS32_FINAL_SHIFT, LOWBIAS32_ROUNDS } from "../../runtime/rng.js";
 import type { LandscapeIR } from "../lower/landscape.js";
-import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
-import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type OptimizerIR, type Step } from "../lower/ir.js";
+import { loopPass, optimizerTraits, slotStateNames, type Ascent, type FlowState } from "./flow.js";
+import { conditionReadsGradient, conditionReadsLoss, type OptimizerIR, type Step } from "../lower/ir.js";
 import { conditionText, numberLiteral, straightLine, type StateText } from "./js-text.js";
 import { indent, range } from "./text.js";
 
@@ -205,12 +205,9 @@ class GpujsEmitter {
     this.dims = landscape.dims;
     if (this.dims > MAX_GPUJS_COORDINATES)
       throw new GpujsUnsupportedError(`${this.dims} coordinates need ${this.groupsFor(this.dims)} threads per restart, each repeating the trajectory (one thread returns ${GPUJS_VALUES_PER_THREAD} values); at most ${MAX_GPUJS_COORDINATES} coordinates are supported`);
-    const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
-    this.hasAscent = all.some((s) => s.op === "ascend");
-    this.hasHop = all.some((s) => s.op === "hop");
+    ({ hasAscent: this.hasAscent, hasHop: this.hasHop, slotKinds: this.slotKinds } = optimizerTraits(optimizer));
     if (this.hasHop && !(optimizer.loop.length === 1 && optimizer.loop[0]!.op === "hop"))
       throw new GpujsUnsupportedError("a 'hop' that is not the whole loop of its optimizer (the checker allows no other)");
-    this.slotKinds = slotKinds(all);
   }
 
   private groupsFor(dims: number): number {

@@ -15,8 +15,8 @@
 import { drawStatements, RNG_SOURCE, unitExpression } from "../../runtime/rng.js";
 import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPassCost } from "../lower/cost.js";
-import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
-import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type OptimizerIR, type Step } from "../lower/ir.js";
+import { loopPass, optimizerTraits, slotStateNames, type Ascent, type FlowState } from "./flow.js";
+import { conditionReadsGradient, conditionReadsLoss, type OptimizerIR, type Step } from "../lower/ir.js";
 import { conditionText, numberLiteral, straightLine, type StateText } from "./js-text.js";
 import { indent, range } from "./text.js";
 
@@ -80,10 +80,7 @@ class KernelEmitter {
     private readonly landscape: LandscapeIR,
   ) {
     this.dims = landscape.dims;
-    const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
-    this.hasAscent = all.some((s) => s.op === "ascend");
-    this.hasHop = all.some((s) => s.op === "hop");
-    this.slotKinds = slotKinds(all);
+    ({ hasAscent: this.hasAscent, hasHop: this.hasHop, slotKinds: this.slotKinds } = optimizerTraits(optimizer));
   }
 
   emit(title: string): EmittedKernel {

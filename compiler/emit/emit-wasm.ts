@@ -53,7 +53,7 @@ import { emitStraightLine } from "../symbolic/index.js";
 import type { LandscapeIR } from "../lower/landscape.js";
 import { loopPassCost } from "../lower/cost.js";
 import { ANGLE } from "./emit-js.js";
-import { loopPass, slotKinds, slotStateNames, type Ascent, type FlowState } from "./flow.js";
+import { loopPass, optimizerTraits, slotStateNames, type Ascent, type FlowState } from "./flow.js";
 import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
 import { NotSimt, simtGraph, type SimtGraph } from "./simt.js";
 import { indent, range } from "./text.js";
@@ -162,10 +162,8 @@ class WasmEmitter {
     this.V = n.vector;
     this.width = n.width;
     this.lanes = n.precision === "f64" ? LANES.f64 : flattenSteps(optimizer.loop).some((s) => s.op === "perturb") ? LANES.f32Noisy : LANES.f32;
-    const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
-    this.hasAscent = all.some((s) => s.op === "ascend");
-    this.hasHop = all.some((s) => s.op === "hop");
-    this.slotKinds = slotKinds(all);
+    let all: Step[];
+    ({ steps: all, hasAscent: this.hasAscent, hasHop: this.hasHop, slotKinds: this.slotKinds } = optimizerTraits(optimizer));
     this.sharedSteps = !all.some((s) => s.op === "if" && flattenSteps(s.body).some((b) => b.op === "descend"));
   }
 

@@ -2,7 +2,7 @@
 // whether the gradient is valid for the current evaluation point, and whether a SAM ascent
 // offset is pending. "unknown" means the emitted code tracks it at run time.
 import type { Validity } from "../lower/cost.js";
-import type { Step, UpdateMethod } from "../lower/ir.js";
+import { flattenSteps, type OptimizerIR, type Step, type UpdateMethod } from "../lower/ir.js";
 
 export type Ascent = "none" | "active" | "unknown";
 
@@ -44,4 +44,10 @@ export function slotStateNames(kinds: ReadonlyMap<number, UpdateMethod["kind"]>,
     }
   }
   return names;
+}
+
+/** What every emitter asks of an optimizer first: its steps (start and loop, flattened), whether it ascends or hops, its slots' update methods. */
+export function optimizerTraits(optimizer: OptimizerIR) {
+  const steps = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
+  return { steps, hasAscent: steps.some((s) => s.op === "ascend"), hasHop: steps.some((s) => s.op === "hop"), slotKinds: slotKinds(steps) };
 }

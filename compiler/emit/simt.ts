@@ -11,7 +11,8 @@
 // same number of evaluations, so the budget is one test for the group.
 //
 // This module only builds that graph of places from the step IR; emit-wasm.ts writes the code.
-import { conditionReadsGradient, flattenSteps, type OptimizerIR, type Step } from "../lower/ir.js";
+import { conditionReadsGradient, type OptimizerIR, type Step } from "../lower/ir.js";
+import { optimizerTraits } from "./flow.js";
 
 export type Grad = "valid" | "stale";
 
@@ -96,8 +97,7 @@ const MAX_PLACES = 400;
  * Metropolis acceptance, or a loop pass that may need no gradient.
  */
 export function simtGraph(optimizer: OptimizerIR): SimtGraph {
-  const all = [...flattenSteps(optimizer.start), ...flattenSteps(optimizer.loop)];
-  for (const s of all) {
+  for (const s of optimizerTraits(optimizer).steps) {
     if (s.op === "ascend") throw new NotSimt("an ascent");
     if (s.op === "descend" && s.method.kind === "adam") throw new NotSimt("Adam");
     if (s.op === "hop" && s.accept.rule === "metropolis") throw new NotSimt("a Metropolis acceptance");

@@ -7,7 +7,7 @@ import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
 import { loadSpec } from "../../compiler/resolve/load.js";
 import { buildSymbolTable } from "../../compiler/resolve/symbols.js";
 import { memoryHost } from "../../compiler/source.js";
-import { loadKernel, prepareCell, sliceJob, splitForCurves } from "../../runtime/kernel.js";
+import { loadKernel, prepareCell, sliceJob, splitForCurves, type KernelJob } from "../../runtime/kernel.js";
 import type { Plan, PlanExperiment } from "../../runtime/plan.js";
 
 export interface Compiled {
@@ -32,6 +32,24 @@ export function lowerText(text: string, name = "E"): { lowered: LoweredExperimen
   checkLandscapes(ctx);
   checkOptimizers(ctx);
   return { lowered: checkExperiments(ctx).find((e) => e.name === name)!, diagnostics };
+}
+
+/** Experiment E of `text`: its optimizers' and landscapes' IR, and its plan. */
+export function lowerWithPlan(text: string): { readonly lowered: LoweredExperiment; readonly plan: PlanExperiment } {
+  return { lowered: lowerText(text).lowered, plan: compileText(text).plan.experiments.find((e) => e.name === "E")! };
+}
+
+/** What a kernel wrote into a job, copied. */
+export interface JobOutputs {
+  end: Float64Array[];
+  loss: Float64Array;
+  evals: Float64Array;
+  steps: Float64Array;
+  curve: Float64Array | null;
+}
+
+export function snapshotJob(job: KernelJob): JobOutputs {
+  return { end: job.end.map((c) => c.slice()), loss: job.loss.slice(), evals: job.evals.slice(), steps: job.steps.slice(), curve: job.curve && job.curve.slice() };
 }
 
 /**

@@ -12,36 +12,12 @@ import { loadKernel, prepareCell, sliceJob, type KernelJob } from "../../../runt
 import { GPUJS_KERNEL_FORMAT, GPUJS_MODE_ORDER, loadGpujsKernel, parseGpujsKernel, type GpujsMode } from "../../../runtime/backends/gpujs.js";
 import { assignToMinimum, isFinitePoint } from "../../../runtime/assign.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
-import type { LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
-import { compileText, EVERY_STEP_KIND, lowerText } from "../../support/run-spec.js";
-
-interface Spec {
-  readonly lowered: LoweredExperiment;
-  readonly plan: PlanExperiment;
-}
-
-/** The lowered experiment (optimizer and landscape IR) of spec text, and its plan. */
-function lower(text: string): Spec {
-  const { lowered } = lowerText(text);
-  return { lowered, plan: compileText(text).plan.experiments.find((e) => e.name === "E")! };
-}
-
-interface Outputs {
-  end: Float64Array[];
-  loss: Float64Array;
-  evals: Float64Array;
-  steps: Float64Array;
-  curve: Float64Array | null;
-}
-
-function snapshot(job: KernelJob): Outputs {
-  return { end: job.end.map((c) => c.slice()), loss: job.loss.slice(), evals: job.evals.slice(), steps: job.steps.slice(), curve: job.curve && job.curve.slice() };
-}
+import { EVERY_STEP_KIND, lowerWithPlan, snapshotJob, type JobOutputs } from "../../support/run-spec.js";
 
 const kernelCache = new Map<string, Awaited<ReturnType<typeof loadGpujsKernel>>>();
 
 /** Runs the JS kernel and the gpu.js kernel (in `mode`) of a cell on the same fresh job. */
-async function both(spec: Spec, optimizer: string, landscape: string, options: { budget?: number; mode?: GpujsMode; curves?: boolean } = {}) {
+async function both(spec: ReturnType<typeof lowerWithPlan>, optimizer: string, landscape: string, options: { budget?: number; mode?: GpujsMode; curves?: boolean } = {}) {
   const experiment: PlanExperiment = options.budget === undefined ? spec.plan : { ...spec.plan, budget: { ...spec.plan.budget, gradients: options.budget } };
   const optimizerIR = spec.lowered.optimizers.find((o) => o.name === optimizer)!;
   const landscapeIR = spec.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
@@ -50,7 +26,7 @@ async function both(spec: Spec, optimizer: string, landscape: string, options: {
     const cell = prepareCell(experiment, planned, optimizer, experiment.restarts, options.curves ?? false);
     const job = sliceJob(cell, experiment, 0, experiment.restarts);
     await kernel(job);
-    return snapshot(job);
+    return snapshotJob(job);
   };
   const js = await run(loadKernel(emitKernel(optimizerIR, landscapeIR, "test").source));
   const mode = options.mode ?? "webasm";
@@ -63,7 +39,7 @@ async function both(spec: Spec, optimizer: string, landscape: string, options: {
 }
 
 /** Per restart: the index of the minimum its end point is assigned to, -1 for Else, -2 when it diverged. */
-function minimaOf(out: Outputs, minima: Parameters<typeof assignToMinimum>[1], radius: number): number[] {
+function minimaOf(out: JobOutputs, minima: Parameters<typeof assignToMinimum>[1], radius: number): number[] {
   const dims = out.end.length;
   return Array.from(out.loss, (loss, r) => {
     const point = Array.from({ length: dims }, (_, i) => out.end[i]![r]!);
@@ -82,7 +58,7 @@ const STD = ["GD", "NiG_GD", "NiM_GD", "SAM", "NiG_BH", "NiM_BH", "NiG_MBH", "Ni
 const LIBRARY = ["Himmelblau", "ThreeHumpCamel", "SixHumpCamel", "Rastrigin", "Rosenbrock", "Ackley"];
 
 const std = (budget: string, run = STD.join(", "), extra = "", on = LIBRARY.join(", "), restarts = 33) =>
-  lower(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on ${on}\n run ${run}\n restarts ${restarts}\n budget ${budget}\n seed 11\n assign nearest minimum within 0.1\n}`);
+  lowerWithPlan(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on ${on}\n run ${run}\n restarts ${restarts}\n budget ${budget}\n seed 11\n assign nearest minimum within 0.1\n}`);
 
 describe("gpu.js backend", () => {
   it("loads in the first mode that works and says why it skipped the others", async () => {
@@ -184,7 +160,7 @@ describe("gpu.js backend", () => {
     const diverging = std("200 gradients", "GD(lr = 0.5), SAM(lr = 0.5), NiM_MBH(lr = 0.5, tau = 10)", "", "Himmelblau");
     for (const optimizer of ["GD", "SAM", "NiM_MBH"]) {
       const result = await both(diverging, optimizer, "Himmelblau");
-      const diverged = (out: Outputs) => minimaOf(out, result.minima, result.radius).map((m) => m === -2);
+      const diverged = (out: JobOutputs) => minimaOf(out, result.minima, result.radius).map((m) => m === -2);
       expect(diverged(result.js).some(Boolean), optimizer).toBe(true);
       expect(diverged(result.gpujs), optimizer).toEqual(diverged(result.js));
     }
@@ -222,7 +198,7 @@ optimizer Twice(lr = 1e-3) {
     await asynchronous.run(a);
     const b = job();
     (await loadGpujsKernel(source, { modes: ["webasm"] })).kernel(b);
-    expect(snapshot(a)).toEqual(snapshot(b));
+    expect(snapshotJob(a)).toEqual(snapshotJob(b));
   });
 
   it("refuses what it cannot express, naming the construct", () => {

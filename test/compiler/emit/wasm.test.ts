@@ -7,29 +7,10 @@ import { loadKernel, prepareCell, sliceJob, type KernelJob } from "../../../runt
 import { loadWasmKernel } from "../../../runtime/backends/wasm.js";
 import type { PlanExperiment } from "../../../runtime/plan.js";
 import { bits, noiseStream, restartKeys } from "../../../runtime/rng.js";
-import type { LoweredExperiment } from "../../../compiler/check/rules/experiments.js";
-import { compileText, EVERY_STEP_KIND, lowerText, randomOptimizers, VARYING_PASSES } from "../../support/run-spec.js";
-
-/** The lowered experiment (optimizer and landscape IR) of spec text, and its plan. */
-function lower(text: string): { lowered: LoweredExperiment; plan: PlanExperiment } {
-  const { lowered } = lowerText(text);
-  return { lowered, plan: compileText(text).plan.experiments.find((e) => e.name === "E")! };
-}
-
-interface Outputs {
-  end: Float64Array[];
-  loss: Float64Array;
-  evals: Float64Array;
-  steps: Float64Array;
-  curve: Float64Array | null;
-}
-
-function snapshot(job: KernelJob): Outputs {
-  return { end: job.end.map((c) => c.slice()), loss: job.loss.slice(), evals: job.evals.slice(), steps: job.steps.slice(), curve: job.curve && job.curve.slice() };
-}
+import { EVERY_STEP_KIND, lowerWithPlan, snapshotJob, randomOptimizers, VARYING_PASSES, type JobOutputs } from "../../support/run-spec.js";
 
 /** Runs the JS and the wasm kernel of a cell on the same fresh job; returns both outputs. */
-async function both(spec: { lowered: LoweredExperiment; plan: PlanExperiment }, optimizer: string, landscape: string, budget?: number, options: WasmOptions = {}) {
+async function both(spec: ReturnType<typeof lowerWithPlan>, optimizer: string, landscape: string, budget?: number, options: WasmOptions = {}) {
   const experiment: PlanExperiment = budget === undefined ? spec.plan : { ...spec.plan, budget: { ...spec.plan.budget, gradients: budget } };
   const optimizerIR = spec.lowered.optimizers.find((o) => o.name === optimizer)!;
   const landscapeIR = spec.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
@@ -38,7 +19,7 @@ async function both(spec: { lowered: LoweredExperiment; plan: PlanExperiment }, 
     const cell = prepareCell(experiment, planned, optimizer, experiment.restarts);
     const job = sliceJob(cell, experiment, 0, experiment.restarts);
     kernel(job);
-    return snapshot(job);
+    return snapshotJob(job);
   };
   const js = await run(loadKernel(emitKernel(optimizerIR, landscapeIR, "test").source));
   const wasm = await run(await loadWasmKernel(emitWasmKernel(optimizerIR, landscapeIR, "f64", options).wat));
@@ -49,7 +30,7 @@ const STD = ["GD", "NiG_GD", "NiM_GD", "SAM", "NiG_BH", "NiM_BH", "NiG_MBH", "Ni
 const LANDSCAPES = ["Himmelblau", "ThreeHumpCamel", "SixHumpCamel", "Rastrigin3"];
 
 const std = (budget: string, run = STD.join(", "), extra = "", on = "Himmelblau, ThreeHumpCamel, SixHumpCamel, Rastrigin(n = 3) as Rastrigin3") =>
-  lower(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on ${on}\n run ${run}\n restarts 33\n budget ${budget}\n seed 11\n}`);
+  lowerWithPlan(`import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on ${on}\n run ${run}\n restarts 33\n budget ${budget}\n seed 11\n}`);
 
 describe("wasm backend", () => {
   // Small tau so that the basin hoppers hop many times within the budget.
@@ -190,7 +171,7 @@ optimizer Shaken(lr = 1e-3) {
   });
 
   it("draws 2-D noise in the direction 2 pi (h + 0.5) / 2^32 of each draw h (unsigned), within 2e-15", async () => {
-    const probe = lower(`
+    const probe = lowerWithPlan(`
 landscape Flat { vars x in [-1, 1], y in [-1, 1] f = 0 * x }
 optimizer Probe { perturb gradient sphere(1); descend 1 }
 experiment E { on Flat run Probe restarts 256 budget 1 gradients init at (0, 0) seed 13 }`);
