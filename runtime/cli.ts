@@ -19,6 +19,7 @@ import { OPTSPEC_VERSION } from "../compiler/version.js";
 import { availableParallelism } from "node:os";
 import { defaultWorkers, runPlan, RunOptionsError, withOverrides, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
+import { assembleWat, binaryFileName, checkSourceDigest, withSourceDigest } from "./backends/wasm.js";
 import { bundleIdentity, readCachedCompile, writeCachedCompile } from "./plan-cache.js";
 import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanHypothesis } from "./plan.js";
 // The hypotheses (with the statistics, a third of optc's code), the tables and the report
@@ -183,17 +184,17 @@ function integerFlag(value: string | undefined, flag: string, min: number): numb
  * As compileAndReport, but from the plan cache when this optc bundle compiled the same files
  * with the same options before (runtime/plan-cache.ts); the diagnostics are printed either way.
  */
-async function compileCached(specPath: string, io: Io, backends: readonly Backend[], precisions: readonly Precision[]): Promise<Pick<CompileResult, "plan" | "kernels">> {
+async function compileCached(specPath: string, io: Io, backends: readonly Backend[], precisions: readonly Precision[]): Promise<{ plan?: Plan; kernelSource: KernelSource; assembled?: (file: string) => Uint8Array | undefined }> {
   const build = bundleIdentity();
   const key = build === undefined ? undefined : { build, backends, precisions };
   const cached = key && readCachedCompile(specPath, key);
   if (cached) {
     if (cached.diagnostics.length > 0) printDiagnostics(cached.diagnostics, cached.files, io, await import("../compiler/index.js"));
-    return { plan: cached.plan, kernels: cached.kernels };
+    return { plan: cached.plan, kernelSource: (file) => cached.kernel(file)!, assembled: cached.assembled };
   }
   const result = await compileAndReport(specPath, io, backends, precisions);
-  if (key && result.plan) writeCachedCompile(specPath, key, { plan: result.plan, kernels: result.kernels, diagnostics: result.diagnostics, files: result.files });
-  return result;
+  if (key && result.plan) writeCachedCompile(specPath, key, { ...result, plan: result.plan });
+  return { ...(result.plan ? { plan: result.plan } : {}), kernelSource: (file) => result.kernels.get(file)! };
 }
 
 async function compileAndReport(specPath: string, io: Io, backends: readonly Backend[] = ["js"], precisions: readonly Precision[] = ["f64"]): Promise<CompileResult> {
@@ -233,13 +234,17 @@ async function commandCompile(args: readonly string[], io: Io): Promise<number> 
   const out = resolve(values.out ?? join("out", basename(specPath).replace(/\.optspec$/, "")));
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out '${values.out}' is a file; give a folder (it is created if missing)`);
   mkdirSync(join(out, "kernels"), { recursive: true });
-  for (const [file, source] of result.kernels) writeAtomically(join(out, "kernels", file), source);
+  for (const [file, source] of result.kernels) {
+    writeAtomically(join(out, "kernels", file), source);
+    // Each WAT kernel's binary beside it (assembled from the cache when a run met it before), so `run PLAN` needs no assembler.
+    if (file.endsWith(".wat")) writeAtomically(join(out, "kernels", binaryFileName(file)), withSourceDigest(await assembleWat(source, file), source));
+  }
   writeAtomically(join(out, "plan.json"), `${JSON.stringify(result.plan, null, 2)}\n`);
   const wat = [...result.kernels.keys()].filter((f) => f.endsWith(".wat")).length;
   const single = [...result.kernels.keys()].filter((f) => f.endsWith(".f32.wat")).length;
   const gpujs = [...result.kernels.keys()].filter((f) => f.endsWith(".gpujs.js")).length;
   io.stderr(
-    `wrote ${join(out, "plan.json")} and ${result.kernels.size - wat - gpujs} JavaScript and ${wat - single} WebAssembly kernels${single ? ` (and ${single} in single precision)` : ""}${values.backend === "gpujs" ? ` and ${gpujs} gpu.js kernels` : ""} in ${join(out, "kernels")}\n`,
+    `wrote ${join(out, "plan.json")} and ${result.kernels.size - wat - gpujs} JavaScript and ${wat - single} WebAssembly kernels (text and binary${single ? `; and ${single} in single precision` : ""})${values.backend === "gpujs" ? ` and ${gpujs} gpu.js kernels` : ""} in ${join(out, "kernels")}\n`,
   );
   return EXIT.ok;
 }
@@ -284,7 +289,9 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   let closed: Promise<void> | undefined;
   const progress = createProgress({ quiet: values.quiet, write: io.stderr, ...(io.terminal ? { terminal: io.terminal } : {}) });
   try {
+    const warn = (message: string) => io.stderr(`optc: warning: ${message}\n`);
     let kernelSource: KernelSource;
+    let assembled: ((file: string) => Uint8Array | undefined) | undefined;
     if (input.endsWith(".json")) {
       plan = readPlan(input);
       const kernelDir = join(dirname(input), "kernels");
@@ -295,12 +302,28 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
           throw new Error(`kernel '${file}' of the plan is missing from ${kernelDir}; run 'optc compile' again`);
         }
       };
+      // The binaries `optc compile` wrote beside the texts, when they were assembled from them;
+      // a plan without them (or with a stale one: the warning says why) assembles the text.
+      assembled = (file) => {
+        const path = join(kernelDir, binaryFileName(file));
+        let bytes: Uint8Array;
+        try {
+          bytes = readFileSync(path);
+        } catch {
+          return undefined;
+        }
+        const binary = checkSourceDigest(bytes, kernelSource(file));
+        if (typeof binary !== "string") return binary;
+        warn(`${path} is not used: ${binary}; its text ${file} is assembled instead ('optc compile' writes both again)`);
+        return undefined;
+      };
     } else {
       // gpu.js kernels cost ~1 ms to emit for the paper's 24 cells: auto gets them too, for a large run on a GPU.
       const result = await compileCached(input, io, backend === "js" ? ["js"] : backend === "wasm" ? ["js", "wasm"] : ["js", "wasm", "gpujs"], [precision]);
       if (!result.plan) return EXIT.specErrors;
       plan = result.plan;
-      kernelSource = (file) => result.kernels.get(file)!;
+      kernelSource = result.kernelSource;
+      assembled = result.assembled;
     }
     if (!values["no-report"]) reportDir = checkedReportDir(values.report ?? defaultReportDir(plan.spec));
     hypotheses = values["no-hypotheses"] ? [] : (plan.hypotheses ?? []);
@@ -311,7 +334,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
     progress.start(plan.experiments.map((e) => ({ name: e.name, cells: e.cells.length })));
     // Loss curves feed the report's figures and saved results only; without either, skip them.
     const curves = reportDir !== undefined || values.json !== undefined;
-    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool, closePool: true } : { workers: 0 }), onProgress: progress.update, curves, backend, ...(values.precision !== undefined ? { precision } : {}), onWarning: (message) => io.stderr(`optc: warning: ${message}\n`) });
+    results = await runPlan(plan, kernelSource, { ...overrides, ...(useWorkers ? { pool, closePool: true } : { workers: 0 }), onProgress: progress.update, curves, backend, ...(assembled ? { assembled } : {}), ...(values.precision !== undefined ? { precision } : {}), onWarning: warn });
     if (plan.taskExperiments?.length) results = await runTasks(plan, results, { backend: requested, seed, trajectories, workers, quiet: values.quiet ?? false, io });
   } finally {
     progress.stop();
@@ -487,7 +510,7 @@ async function commandFmt(args: readonly string[], io: Io): Promise<number> {
 }
 
 /** Writes through a temporary file and a rename, so a reader never sees half a file. */
-function writeAtomically(path: string, text: string): void {
+function writeAtomically(path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   try {

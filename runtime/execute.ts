@@ -43,6 +43,12 @@ export interface RunOptions {
    * (`auto`, the backend it defaults to, picks them; the JavaScript backend is double precision only).
    */
   readonly precision?: Precision;
+  /**
+   * The assembled binary of a WAT kernel (by its file name in the plan) when the caller has
+   * one: a cached compilation's, or the `.wasm` that `optc compile` wrote beside the text.
+   * Undefined (or no function) and the runtime assembles the text.
+   */
+  readonly assembled?: (file: string) => Uint8Array | undefined;
 }
 
 /** The arithmetic of the kernels: double precision (every backend) or single (WebAssembly only). */
@@ -120,7 +126,7 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
             const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
             const loaded = gpujs.get(cell);
             const g = typeof loaded === "object" ? loaded : undefined;
-            const code: CellCode = g ? { gpujs: g, file: cell.gpujsKernel!, precision: "f32" as const } : await kernelCode(cell, fallbackBackend, fallbackPrecision, kernelSource, options.onWarning);
+            const code: CellCode = g ? { gpujs: g, file: cell.gpujsKernel!, precision: "f32" as const } : await kernelCode(cell, fallbackBackend, fallbackPrecision, kernelSource, options);
             if (typeof loaded === "string") options.onWarning?.(`${loaded}; ${cell.optimizer} on ${cell.landscape} runs in ${code.binary ? "WebAssembly" : "JavaScript"}${code.precision === "f32" ? ", in single precision" : ""}`);
             return { cell, landscape, experiment, ...code };
           }),
@@ -310,7 +316,7 @@ async function kernelCode(
   backend: Backend,
   precision: Precision,
   kernelSource: KernelSource,
-  onWarning?: (message: string) => void,
+  { onWarning, assembled }: Pick<RunOptions, "onWarning" | "assembled">,
 ): Promise<{ source?: string; binary?: Uint8Array; file: string; precision: Precision }> {
   const javascript = () => ({ source: kernelSource(cell.kernel), file: cell.kernel, precision: "f64" as const });
   const wat = precision === "f32" ? cell.wasmKernelF32 : cell.wasmKernel;
@@ -326,7 +332,7 @@ async function kernelCode(
     throw new Error(`the plan has no ${what} for ${cell.optimizer} on ${cell.landscape}; compile it with 'optc compile${precision === "f32" ? " --precision f32" : ""}', which writes it`);
   }
   try {
-    return { binary: await assembleWat(kernelSource(wat), wat), file: wat, precision };
+    return { binary: assembled?.(wat) ?? (await assembleWat(kernelSource(wat), wat)), file: wat, precision };
   } catch (error) {
     if (backend === "wasm") throw error;
     onWarning?.(`the ${what} ${wat} did not load (${error instanceof Error ? error.message : error}); ${cell.optimizer} on ${cell.landscape} ${fallback}`);

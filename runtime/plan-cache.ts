@@ -8,13 +8,15 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
+import { cachedWasm, wasmCacheKey } from "./backends/wasm.js";
 import { cacheDir, pruneCache } from "./cache.js";
 
-/** Compiled plans kept (about a megabyte each for the paper's spec): the most recently used ones. */
+/** Compiled plans kept (3 MB each for the paper's spec, most of it WAT): the most recently used ones. */
 const MAX_PLANS = 32;
 import type { Plan } from "./plan.js";
 
-export interface CachedCompile {
+/** A compilation to keep: what `compileSpec` returns when there are no errors. */
+export interface Compiled {
   readonly plan: Plan;
   readonly kernels: ReadonlyMap<string, string>;
   readonly diagnostics: readonly Diagnostic[];
@@ -22,12 +24,26 @@ export interface CachedCompile {
   readonly files: readonly { readonly path: string; readonly text: string }[];
 }
 
-interface Entry {
+/** A kept compilation. Its kernels' texts are decoded only when asked for. */
+export interface CachedCompile extends Omit<Compiled, "kernels"> {
+  /** A kernel's text (JavaScript or WAT) by file name; undefined for a name the plan lacks. */
+  readonly kernel: (file: string) => string | undefined;
+  /** A WAT kernel's binary from the wasm cache (by the key kept with the entry), without reading its text; undefined when not cached. */
+  readonly assembled: (file: string) => Uint8Array | undefined;
+}
+
+/**
+ * An entry is one file: a line of JSON (this header), then the kernels' texts back to back,
+ * which the header indexes by byte. A run of the paper's spec reads 3 MB of kernels, of which it
+ * needs none when their binaries are cached: the texts stay bytes until one is asked for.
+ */
+interface Header {
   /** `path` as the compiler named it (diagnostics' spans use it), `resolved` to read it again. */
   readonly files: readonly { readonly path: string; readonly resolved: string; readonly sha256: string }[];
   readonly plan: Plan;
-  readonly kernels: readonly (readonly [string, string])[];
   readonly diagnostics: readonly Diagnostic[];
+  /** Each kernel's file name, the byte range of its text after the header, and (WAT) its wasm cache key. */
+  readonly kernels: readonly (readonly [file: string, start: number, end: number, wasmKey?: string])[];
 }
 
 /** What decides a compilation besides its files: the compiler (the bundle's hash) and the kernels asked for. */
@@ -73,19 +89,37 @@ export function readCachedCompile(specPath: string, key: CompileKey): CachedComp
   const path = entryPath(specPath, specText, key);
   if (!path) return undefined;
   try {
-    const entry = JSON.parse(readFileSync(path, "utf8")) as Entry;
+    const bytes = readFileSync(path);
+    const newline = bytes.indexOf(NEWLINE);
+    if (newline < 0) return undefined;
+    const header = JSON.parse(bytes.toString("utf8", 0, newline)) as Header;
+    const body = bytes.subarray(newline + 1);
+    // A truncated entry (a full disk) is compiled again, not found out when a kernel is read.
+    if (body.length !== (header.kernels.at(-1)?.[2] ?? 0)) return undefined;
     const files: { path: string; text: string }[] = [];
-    for (const file of entry.files) {
+    for (const file of header.files) {
       const text = readFileSync(file.resolved, "utf8");
       if (sha256(text) !== file.sha256) return undefined;
       files.push({ path: file.path, text });
     }
     touch(path);
-    return { plan: entry.plan, kernels: new Map(entry.kernels), diagnostics: entry.diagnostics, files };
+    const ranges = new Map(header.kernels.map(([file, start, end]) => [file, [start, end] as const]));
+    const kernel = (file: string) => {
+      const range = ranges.get(file);
+      return range && body.toString("utf8", range[0], range[1]);
+    };
+    const wasmKeys = new Map(header.kernels.flatMap(([file, , , key]) => (key === undefined ? [] : [[file, key] as const])));
+    const assembled = (file: string) => {
+      const key = wasmKeys.get(file);
+      return key === undefined ? undefined : cachedWasm(key);
+    };
+    return { plan: header.plan, diagnostics: header.diagnostics, files, kernel, assembled };
   } catch {
     return undefined; // absent, unreadable or corrupt: compile
   }
 }
+
+const NEWLINE = 0x0a;
 
 /** Marks an entry as used now, so pruning keeps the entries in use. */
 function touch(path: string): void {
@@ -98,21 +132,31 @@ function touch(path: string): void {
 }
 
 /** Keeps a compilation without errors for the next run; a cache that cannot be written is skipped. */
-export function writeCachedCompile(specPath: string, key: CompileKey, compiled: CachedCompile): void {
+export function writeCachedCompile(specPath: string, key: CompileKey, compiled: Compiled): void {
   const root = compiled.files.find((f) => resolve(f.path) === resolve(specPath));
   if (!root) return;
   const path = entryPath(specPath, root.text, key);
   if (!path) return;
-  const entry: Entry = {
+  const texts: Buffer[] = [];
+  const kernels: [string, number, number, string?][] = [];
+  let end = 0;
+  for (const [file, text] of compiled.kernels) {
+    const bytes = Buffer.from(text, "utf8");
+    texts.push(bytes);
+    kernels.push(file.endsWith(".wat") ? [file, end, end + bytes.length, wasmCacheKey(text)] : [file, end, end + bytes.length]);
+    end += bytes.length;
+  }
+  const header: Header = {
     files: compiled.files.map((f) => ({ path: f.path, resolved: resolve(f.path), sha256: sha256(f.text) })),
     plan: compiled.plan,
-    kernels: [...compiled.kernels],
     diagnostics: compiled.diagnostics,
+    kernels,
   };
   try {
     mkdirSync(join(path, ".."), { recursive: true });
     const temporary = `${path}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(entry));
+    // JSON.stringify escapes every newline inside strings: the header is one line.
+    writeFileSync(temporary, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, "utf8"), ...texts]));
     renameSync(temporary, path);
     pruneCache(join(path, ".."), MAX_PLANS);
   } catch {

@@ -50,21 +50,15 @@ export function wasmCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
  * only how long it takes. Cache failures (read-only home) are ignored.
  */
 export async function assembleWat(wat: string, name = "kernel.wat"): Promise<Uint8Array> {
-  const dir = wasmCacheDir();
-  const file = dir && join(dir, `${createHash("sha256").update(CACHE_SALT).update(wat).digest("hex")}.wasm`);
-  if (file) {
-    try {
-      const cached = new Uint8Array(readFileSync(file));
-      const binary = cached.subarray(0, cached.length - DIGEST_BYTES);
-      if (cached.length > DIGEST_BYTES && Buffer.from(cached.subarray(binary.length)).equals(digest(binary))) return binary;
-    } catch {
-      // Not cached yet (or unreadable): assemble it.
-    }
-  }
+  const key = wasmCacheKey(wat);
+  const cached = cachedWasm(key);
+  if (cached) return cached;
   const binary = await assembleWithWabt(wat, name);
-  if (file) {
+  const dir = wasmCacheDir();
+  if (dir) {
     try {
       mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${key}.wasm`);
       const temporary = `${file}.${process.pid}.tmp`;
       writeFileSync(temporary, Buffer.concat([binary, digest(binary)]));
       renameSync(temporary, file);
@@ -76,14 +70,72 @@ export async function assembleWat(wat: string, name = "kernel.wat"): Promise<Uin
   return binary;
 }
 
+/** The name of the cached binary of `wat`: a hash of the text and the assembler's options. */
+export function wasmCacheKey(wat: string): string {
+  return createHash("sha256").update(CACHE_SALT).update(wat).digest("hex");
+}
+
+/**
+ * The cached binary of the WAT whose wasmCacheKey is `key`, when an earlier run assembled it
+ * and its SHA-256 matches; else undefined. A caller that kept the key (a cached compilation)
+ * finds the binary without reading or hashing the text.
+ */
+export function cachedWasm(key: string): Uint8Array | undefined {
+  const dir = wasmCacheDir();
+  if (!dir) return undefined;
+  try {
+    const cached = new Uint8Array(readFileSync(join(dir, `${key}.wasm`)));
+    const binary = cached.subarray(0, cached.length - DIGEST_BYTES);
+    if (cached.length > DIGEST_BYTES && Buffer.from(cached.subarray(binary.length)).equals(digest(binary))) return binary;
+  } catch {
+    // Not cached yet (or unreadable): the caller assembles it.
+  }
+  return undefined;
+}
+
 /** Changes whenever the assembler's options do, so old cached binaries are not reused. */
 const CACHE_SALT = "wabt simd multi_value v2\0";
 
-/** Bytes of the SHA-256 that follows each cached binary. */
+/** Bytes of a SHA-256 digest (one follows each cached binary). */
 const DIGEST_BYTES = 32;
 
-function digest(bytes: Uint8Array): Buffer {
+function digest(bytes: Uint8Array | string): Buffer {
   return createHash("sha256").update(bytes).digest();
+}
+
+/**
+ * `optc compile` writes each WAT kernel's binary beside it, with a custom section appended
+ * that holds the SHA-256 of the text it was assembled from and of the binary before it, so
+ * `optc run PLAN` needs no assembler, and never runs a binary that is damaged or older than
+ * an edited text. The section is fixed-size: its name, then the two digests.
+ */
+const SOURCE_NAME = new TextEncoder().encode("optspec.source");
+/** The section's id, content size and name length (one-byte LEB128s: the content is under 128 bytes), then its name. */
+const SOURCE_HEADER = Buffer.concat([Uint8Array.of(0, 1 + SOURCE_NAME.length + 2 * DIGEST_BYTES, SOURCE_NAME.length), SOURCE_NAME]);
+const SOURCE_SECTION_BYTES = SOURCE_HEADER.length + 2 * DIGEST_BYTES;
+
+/** The file of a WAT kernel's binary beside it: `X.wat` -> `X.wasm`. */
+export function binaryFileName(wat: string): string {
+  return wat.replace(/\.wat$/, ".wasm");
+}
+
+/** `binary` (assembled from `wat`) with the source section appended: the `.wasm` that `optc compile` writes. */
+export function withSourceDigest(binary: Uint8Array, wat: string): Uint8Array {
+  return Buffer.concat([binary, SOURCE_HEADER, digest(wat), digest(binary)]);
+}
+
+/**
+ * The binary of a `.wasm` that withSourceDigest wrote, when it was assembled from exactly
+ * `wat` and its bytes are intact; otherwise a phrase saying why it cannot be used.
+ */
+export function checkSourceDigest(bytes: Uint8Array, wat: string): Uint8Array | string {
+  const at = bytes.length - SOURCE_SECTION_BYTES;
+  if (at < 8 || !Buffer.from(bytes.subarray(at, at + SOURCE_HEADER.length)).equals(SOURCE_HEADER)) return "it is not a kernel that 'optc compile' wrote";
+  const binary = bytes.subarray(0, at);
+  const source = bytes.subarray(at + SOURCE_HEADER.length, bytes.length - DIGEST_BYTES);
+  if (!Buffer.from(source).equals(digest(wat))) return "it was assembled from another text (was the .wat edited since 'optc compile'?)";
+  if (!Buffer.from(bytes.subarray(bytes.length - DIGEST_BYTES)).equals(digest(binary))) return "its bytes are damaged";
+  return binary;
 }
 
 async function assembleWithWabt(wat: string, name: string): Promise<Uint8Array> {

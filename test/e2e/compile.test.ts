@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assembleWat, checkSourceDigest } from "../../runtime/backends/wasm.js";
 import {
   PAPER_SPEC,
   ensureBuilt,
@@ -26,8 +27,10 @@ function readCompiled(dir: string) {
     spec: string;
     experiments: { name: string; cells: { landscape: string; optimizer: string; kernel: string; wasmKernel?: string }[] }[];
   };
-  const kernels = new Map(readdirSync(join(dir, "kernels")).map((f) => [f, readFileSync(join(dir, "kernels", f), "utf8")]));
-  return { plan, kernels };
+  const files = readdirSync(join(dir, "kernels"));
+  const kernels = new Map(files.filter((f) => !f.endsWith(".wasm")).map((f) => [f, readFileSync(join(dir, "kernels", f), "utf8")]));
+  const binaries = new Map(files.filter((f) => f.endsWith(".wasm")).map((f) => [f, new Uint8Array(readFileSync(join(dir, "kernels", f)))]));
+  return { plan, kernels, binaries };
 }
 
 describe("optc compile", () => {
@@ -38,11 +41,11 @@ describe("optc compile", () => {
     const run = optcExpect(["compile", PAPER_SPEC, "--out", out], 0);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("plan.json");
-    expect(run.stderr).toContain("24 JavaScript and 24 WebAssembly kernels");
+    expect(run.stderr).toContain("24 JavaScript and 24 WebAssembly kernels (text and binary)");
   });
 
-  it("writes plan.json and one readable kernel per cell", () => {
-    const { plan, kernels } = readCompiled(out);
+  it("writes plan.json and one readable kernel per cell, and each WebAssembly kernel's binary", async () => {
+    const { plan, kernels, binaries } = readCompiled(out);
     expect(plan.format).toBe("optspec-plan");
     expect(plan.spec).toBe(PAPER_SPEC);
     const cells = plan.experiments.flatMap((e) => e.cells);
@@ -50,6 +53,16 @@ describe("optc compile", () => {
     expect(kernels.size).toBe(48);
     expect(new Set(cells.map((c) => c.kernel)).size).toBe(24);
     for (const cell of cells) expect(kernels.get(cell.wasmKernel!), cell.wasmKernel).toMatch(/^\(module|^;;/);
+    // Each WAT kernel's binary beside it: wabt's bytes for that text, then the section naming the text.
+    for (const cell of cells) {
+      const wat = kernels.get(cell.wasmKernel!)!;
+      const binary = binaries.get(cell.wasmKernel!.replace(/\.wat$/, ".wasm"));
+      expect(binary, cell.wasmKernel).toBeDefined();
+      expect(WebAssembly.validate(binary!)).toBe(true);
+      const checked = checkSourceDigest(binary!, wat);
+      expect(checked).toBeInstanceOf(Uint8Array);
+      expect(Buffer.from(checked as Uint8Array).equals(Buffer.from(await assembleWat(wat))), cell.wasmKernel).toBe(true);
+    }
     for (const cell of cells) {
       const source = kernels.get(cell.kernel);
       expect(source, cell.kernel).toBeDefined();
@@ -82,12 +95,48 @@ describe("optc compile", () => {
     expect(fromPlan.seed).toBe(fromSpec.seed);
   });
 
+  it("runs plan.json from the binaries beside it, and assembles a text that no longer matches its binary, saying so", () => {
+    const dir = join(temporaryFolder(), "c");
+    const spec = writeSpec(temporaryFolder(), "k.optspec", experimentSpec({ on: "Himmelblau", run: "GD, SAM", restarts: 5, gradients: 20, seed: 1 }));
+    optcExpect(["compile", spec, "--out", dir], 0, { env: { OPTSPEC_CACHE_DIR: temporaryFolder() } });
+    // A fresh cache for the runs: whatever they assemble lands in it.
+    const cache = temporaryFolder();
+    const run = () => optcExpect(["run", join(dir, "plan.json"), "--backend", "wasm", "--no-report", "--no-hypotheses", "--json", "-", "--quiet"], 0, { env: { OPTSPEC_CACHE_DIR: cache } });
+    const assembledSoFar = () => (existsSync(join(cache, "wasm")) ? readdirSync(join(cache, "wasm")).length : 0);
+    const first = run();
+    expect(first.stderr).toBe("");
+    expect(assembledSoFar()).toBe(0);
+    const [gd, sam] = ["Small.GD.Himmelblau", "Small.SAM.Himmelblau"].map((name) => join(dir, "kernels", name));
+    // An edited text (a comment: the same code) is assembled, with a warning; the results stay.
+    writeFileSync(`${gd}.wat`, `;; edited\n${readFileSync(`${gd}.wat`, "utf8")}`);
+    const edited = run();
+    expect(edited.stderr).toContain(`warning: ${gd}.wasm is not used: it was assembled from another text`);
+    expect(edited.stderr).toContain("'optc compile' writes both again");
+    expect(assembledSoFar()).toBe(1);
+    expect(parseResults(edited.stdout).experiments).toEqual(parseResults(first.stdout).experiments);
+    // A damaged binary (a byte of its code flipped) is not run.
+    const damaged = readFileSync(`${sam}.wasm`);
+    damaged[Math.floor(damaged.length / 2)]! ^= 0x01;
+    writeFileSync(`${sam}.wasm`, damaged);
+    const again = run();
+    expect(again.stderr).toContain(`warning: ${sam}.wasm is not used: its bytes are damaged`);
+    expect(parseResults(again.stdout).experiments).toEqual(parseResults(first.stdout).experiments);
+    // Without the binaries (a plan compiled before they were written), the texts run as before, silently.
+    rmSync(`${gd}.wasm`);
+    rmSync(`${sam}.wasm`);
+    const bare = run();
+    expect(bare.stderr).toBe("");
+    expect(parseResults(bare.stdout).experiments).toEqual(parseResults(first.stdout).experiments);
+  });
+
   it("writes to out/<spec name> in the current folder without --out", () => {
     const cwd = temporaryFolder();
     const spec = writeSpec(cwd, "tiny.optspec", experimentSpec({ on: "Himmelblau", run: "GD, SAM", restarts: 2, gradients: 10, seed: 1 }));
     optcExpect(["compile", spec], 0, { cwd });
     expect(existsSync(join(cwd, "out", "tiny", "plan.json"))).toBe(true);
-    expect(readdirSync(join(cwd, "out", "tiny", "kernels")).sort()).toEqual(["Small.GD.Himmelblau.js", "Small.GD.Himmelblau.wat", "Small.SAM.Himmelblau.js", "Small.SAM.Himmelblau.wat"]);
+    expect(readdirSync(join(cwd, "out", "tiny", "kernels")).sort()).toEqual(
+      ["Small.GD.Himmelblau.js", "Small.GD.Himmelblau.wasm", "Small.GD.Himmelblau.wat", "Small.SAM.Himmelblau.js", "Small.SAM.Himmelblau.wasm", "Small.SAM.Himmelblau.wat"],
+    );
     // And the plan runs from another folder (kernels are found next to the plan).
     const results = parseResults(optcExpect(["run", join(cwd, "out", "tiny", "plan.json"), "--no-report", "--json", "-", "--quiet"], 0).stdout);
     expect(results.experiments[0]!.cells).toHaveLength(2);

@@ -36,7 +36,7 @@ describe("optc run --backend gpujs", () => {
     const dir = temporaryFolder();
     const spec = writeSpec(dir, "tiny.optspec", TINY);
     const compiled = optcExpect(["compile", spec, "--out", join(dir, "with"), "--backend", "gpujs"], 0);
-    expect(compiled.stderr).toContain("2 JavaScript and 2 WebAssembly kernels and 2 gpu.js kernels");
+    expect(compiled.stderr).toContain("2 JavaScript and 2 WebAssembly kernels (text and binary) and 2 gpu.js kernels");
     expect(readdirSync(join(dir, "with", "kernels")).filter((f) => f.endsWith(".gpujs.js")).sort()).toEqual(["Small.GD.Himmelblau.gpujs.js", "Small.NiG_GD.Himmelblau.gpujs.js"]);
     const withKernels = parseResults(optcExpect(["run", join(dir, "with", "plan.json"), "--backend", "gpujs", "--no-report", "--json", "-"], 0).stdout);
     expect(withKernels.backend).toBe("gpujs:webasm");

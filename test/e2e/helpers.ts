@@ -49,15 +49,15 @@ export interface Run {
   readonly command: string;
 }
 
-/** Runs `node dist/optc.js ...args` (cwd: the repository root unless given). */
-export function optc(args: readonly string[], options: { cwd?: string } = {}): Run {
+/** Runs `node dist/optc.js ...args` (cwd: the repository root unless given; `env` adds to the environment). */
+export function optc(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
   const result = spawnSync(process.execPath, [OPTC, ...args], {
     cwd: options.cwd ?? REPO,
     encoding: "utf8",
     timeout: 60_000,
     maxBuffer: 256 * 1024 * 1024,
     // Under GitHub Actions every test run would otherwise append its report to the job's summary.
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", GITHUB_STEP_SUMMARY: "" },
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", GITHUB_STEP_SUMMARY: "", ...options.env },
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, command: `optc ${args.join(" ")}` };
@@ -80,7 +80,7 @@ export function expectNoStackTrace(run: Run): void {
 }
 
 /** Runs optc, expects exit code `code` and no stack trace. */
-export function optcExpect(args: readonly string[], code: number, options: { cwd?: string } = {}): Run {
+export function optcExpect(args: readonly string[], code: number, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
   const run = optc(args, options);
   expectExit(run, code);
   expectNoStackTrace(run);

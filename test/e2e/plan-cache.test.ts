@@ -2,7 +2,7 @@
 // from the cache and gives the same results and the same warnings; a changed import, a
 // corrupt entry or an empty OPTSPEC_CACHE_DIR make it compile again.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative as relativePath } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureBuilt, OPTC, REPO, removeTemporaryFolders, temporaryFolder, writeSpec } from "./helpers.js";
@@ -46,12 +46,19 @@ describe("optc run's plan cache", () => {
     // The warning is printed from the cache, exactly as the compiler printed it.
     expect(second.stderr).toBe(first.stderr);
     expect(numbers(second.stdout)).toEqual(numbers(first.stdout));
-    // The second run did read the entry: a plan edited inside it is the one that runs.
+    // The second run did read the entry: a plan edited inside it is the one that runs. (An
+    // entry is a line of JSON, then the kernels' texts.)
     const [entry] = readdirSync(join(cache, "plans"));
-    const stored = JSON.parse(readFileSync(join(cache, "plans", entry!), "utf8")) as { plan: { experiments: { restarts: number }[] } };
+    const bytes = readFileSync(join(cache, "plans", entry!));
+    const newline = bytes.indexOf(0x0a);
+    const stored = JSON.parse(bytes.toString("utf8", 0, newline)) as { plan: { experiments: { restarts: number }[] } };
     stored.plan.experiments[0]!.restarts = 3;
-    writeFileSync(join(cache, "plans", entry!), JSON.stringify(stored));
+    writeFileSync(join(cache, "plans", entry!), Buffer.concat([Buffer.from(JSON.stringify(stored)), bytes.subarray(newline)]));
     expect((JSON.parse(run(spec, cache).stdout) as { experiments: { restarts: number }[] }).experiments[0]!.restarts).toBe(3);
+    // With the assembled kernels gone from the cache, the entry's own texts are assembled again.
+    rmSync(join(cache, "wasm"), { recursive: true });
+    expect((JSON.parse(run(spec, cache).stdout) as { experiments: { restarts: number }[] }).experiments[0]!.restarts).toBe(3);
+    expect(readdirSync(join(cache, "wasm")).length).toBeGreaterThan(0);
     // The same spec named by another path is another entry: results name the spec as given.
     const relative = relativePath(REPO, spec);
     const byRelative = run(relative, cache);
@@ -74,10 +81,17 @@ describe("optc run's plan cache", () => {
     const spec = writeSpec(dir, "spec.optspec", SPEC);
     const first = run(spec, cache);
     const [entry] = readdirSync(join(cache, "plans"));
+    const whole = readFileSync(join(cache, "plans", entry!));
     writeFileSync(join(cache, "plans", entry!), "{ not json");
     const again = run(spec, cache);
     expect(again.status).toBe(0);
     expect(numbers(again.stdout)).toEqual(numbers(first.stdout));
+    // A truncated entry (a full disk) too: its kernels' texts end early.
+    writeFileSync(join(cache, "plans", entry!), whole.subarray(0, whole.length - 10));
+    const truncated = run(spec, cache);
+    expect(truncated.stderr).toBe(first.stderr);
+    expect(numbers(truncated.stdout)).toEqual(numbers(first.stdout));
+    expect(readFileSync(join(cache, "plans", entry!)).equals(whole)).toBe(true);
 
     const off = run(spec, "");
     expect(off.status).toBe(0);

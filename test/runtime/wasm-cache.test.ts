@@ -1,10 +1,11 @@
 // The cache of assembled WebAssembly kernels: the same bytes as wabt's, reused across runs,
-// a corrupt entry assembled again, and off when OPTSPEC_CACHE_DIR is empty.
+// a corrupt entry assembled again, and off when OPTSPEC_CACHE_DIR is empty; and the binaries
+// `optc compile` writes beside a plan, used only for the exact text they were assembled from.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { assembleWat, wasmCacheDir } from "../../runtime/backends/wasm.js";
+import { assembleWat, cachedWasm, checkSourceDigest, wasmCacheDir, wasmCacheKey, withSourceDigest } from "../../runtime/backends/wasm.js";
 
 const WAT = `(module (func (export "twice") (param f64) (result f64) local.get 0 local.get 0 f64.add))`;
 const saved = process.env["OPTSPEC_CACHE_DIR"];
@@ -31,6 +32,9 @@ describe("assembleWat's cache", () => {
       expect(await twice(second)).toBe(42);
       await assembleWat(WAT.replace("f64.add", "f64.mul"));
       expect(readdirSync(join(dir, "wasm"))).toHaveLength(2);
+      // A caller that kept the text's key finds the binary without the text.
+      expect([...cachedWasm(wasmCacheKey(WAT))!]).toEqual([...first]);
+      expect(cachedWasm(wasmCacheKey(`${WAT} `))).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -66,6 +70,27 @@ describe("assembleWat's cache", () => {
     expect(wasmCacheDir({})).toMatch(/\.cache[/\\]optspec[/\\]wasm$/);
     process.env["OPTSPEC_CACHE_DIR"] = "";
     expect(await twice(await assembleWat(WAT))).toBe(42);
+  });
+});
+
+describe("the binaries beside a compiled plan", () => {
+  it("are valid modules that give back the assembled bytes for their own text only", async () => {
+    const binary = await assembleWat(WAT);
+    const written = withSourceDigest(binary, WAT);
+    // The appended custom section keeps the file a module that runs as the binary does.
+    expect(WebAssembly.validate(written as Uint8Array<ArrayBuffer>)).toBe(true);
+    expect(await twice(written)).toBe(42);
+    expect([...(checkSourceDigest(written, WAT) as Uint8Array)]).toEqual([...binary]);
+    // Another text, even one that differs only by a comment, is assembled again.
+    expect(checkSourceDigest(written, `;; edited\n${WAT}`)).toMatch(/assembled from another text/);
+    // A flipped byte in the code (f64.add -> f64.mul) still validates: the digest catches it.
+    const flipped = Buffer.from(written);
+    const body = flipped.indexOf(Buffer.from([0x20, 0x00, 0x20, 0x00, 0xa0]));
+    flipped[body + 4] = 0xa2;
+    expect(WebAssembly.validate(flipped)).toBe(true);
+    expect(checkSourceDigest(flipped, WAT)).toMatch(/damaged/);
+    // A bare binary, a truncated file, an empty one: not written by optc compile.
+    for (const bytes of [binary, written.subarray(0, written.length - 1), new Uint8Array(0)]) expect(checkSourceDigest(bytes, WAT)).toMatch(/not a kernel that 'optc compile' wrote/);
   });
 });
 

@@ -2,7 +2,7 @@
 // end points at the same minimum for nearly every restart, the noise of the same draws rounded
 // to float, results independent of how restarts are split into jobs, and the plumbing (plan,
 // runPlan, the CLI flag, the results and report) that selects and records the precision.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -284,7 +284,8 @@ describe("optc --precision", () => {
     const out = join(dir, "plan");
     const compiled = await optc("compile", spec, "--out", out, "--precision", "f32");
     expect(compiled.code, compiled.stderr).toBe(0);
-    expect(compiled.stderr).toContain("2 JavaScript and 2 WebAssembly kernels (and 2 in single precision)");
+    expect(compiled.stderr).toContain("2 JavaScript and 2 WebAssembly kernels (text and binary; and 2 in single precision)");
+    expect(readdirSync(join(out, "kernels")).filter((f) => f.endsWith(".f32.wasm"))).toHaveLength(2);
     const single = await optc("run", join(out, "plan.json"), "--precision", "f32", "--json", "-", "--no-report", "--workers", "0", "--quiet");
     expect(JSON.parse(single.stdout).precision).toBe("f32");
     const plain = join(dir, "plain");
