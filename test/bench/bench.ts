@@ -1,6 +1,6 @@
-// npm run bench: throughput of the emitted kernels, the paper's table end to end, and
-// whether worker threads pay off. Figures are ratios within one run (the machine is shared).
-import { execFileSync } from "node:child_process";
+// npm run bench: throughput of the emitted kernels and whether worker threads pay off (the
+// paper's table end to end is e2e-bench.ts). Figures are ratios within one run (the machine is
+// shared).
 import { availableParallelism } from "node:os";
 import { compileSpec } from "../../compiler/index.js";
 import { loadKernel, prepareCell, sliceJob } from "../../runtime/kernel.js";
@@ -100,25 +100,6 @@ async function main() {
       line.push(`workers=${workers}: ${median(times).toFixed(3)}`);
     }
     console.log(`  ${String(restarts).padStart(6)} restarts x ${budget} gradients  ${line.join("   ")}`);
-  }
-
-  console.log(`\nThe paper's Table 1 end to end (optc run, process start included; s, median of 5):`);
-  const variants: [string, string[]][] = [
-    ["--no-report (default: auto backend)", ["--no-report"]],
-    ["--no-report --backend js", ["--no-report", "--backend", "js"]],
-    ["--no-report --precision f32", ["--no-report", "--precision", "f32"]],
-    ["--no-report --workers 0", ["--no-report", "--workers", "0"]],
-    ["--no-report --workers 2", ["--no-report", "--workers", "2"]],
-    ["with the report (figures)", ["--report", "dist/bench-report"]],
-  ];
-  for (const [label, flags] of variants) {
-    const times: number[] = [];
-    for (let rep = 0; rep < 5; rep++) {
-      const t0 = performance.now();
-      execFileSync(process.execPath, ["dist/optc.js", "run", SPEC, "--quiet", ...flags]);
-      times.push((performance.now() - t0) / 1000);
-    }
-    console.log(`  ${label.padEnd(32)} ${median(times).toFixed(3)}`);
   }
 }
 

@@ -1,0 +1,32 @@
+// npm run bench, after the kernel bench: the paper's Table 1 end to end, `optc run` as a user starts it
+// (process start, the cached plan, the run, the hypotheses). It runs in a process of its own
+// that holds nothing else: spawning from the kernel bench's process, with its gigabyte of
+// buffers, adds 20-40 ms to every start. Figures are medians; the machine is shared and noisy.
+import { execFileSync } from "node:child_process";
+
+const SPEC = "specs/paper/synthetic.optspec";
+const REPEATS = 9;
+
+const variants: [label: string, flags: string[]][] = [
+  ["--no-report (default: auto backend)", ["--no-report"]],
+  ["--no-report --backend js", ["--no-report", "--backend", "js"]],
+  ["--no-report --precision f32", ["--no-report", "--precision", "f32"]],
+  ["--no-report --workers 0", ["--no-report", "--workers", "0"]],
+  ["--no-report --workers 2", ["--no-report", "--workers", "2"]],
+  ["with the report (figures)", ["--report", "dist/bench-report"]],
+];
+
+console.log(`\nThe paper's Table 1 end to end (optc run, process start included; s, median of ${REPEATS} after one that fills the caches):`);
+for (const [label, flags] of variants) {
+  const run = () => execFileSync(process.execPath, ["dist/optc.js", "run", SPEC, "--quiet", ...flags]);
+  run();
+  const times: number[] = [];
+  for (let rep = 0; rep < REPEATS; rep++) {
+    const t0 = performance.now();
+    run();
+    times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`  ${label.padEnd(36)} ${times[Math.floor(REPEATS / 2)]!.toFixed(3)}   (fastest ${times[0]!.toFixed(3)})`);
+}
+console.log();
