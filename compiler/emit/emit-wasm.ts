@@ -55,7 +55,7 @@ import { loopPassCost } from "../lower/cost.js";
 import { ANGLE } from "./emit-js.js";
 import { loopPass, optimizerTraits, slotStateNames, type Ascent, type FlowState } from "./flow.js";
 import { conditionReadsGradient, conditionReadsLoss, flattenSteps, type CondIR, type OptimizerIR, type Step, type ValueIR } from "../lower/ir.js";
-import { NotSimt, simtGraph, type SimtGraph } from "./simt.js";
+import { NotSimt, simtGraph, uniformCycle, type Place, type SimtGraph, type UniformCycle } from "./simt.js";
 import { indent, range } from "./text.js";
 import { angleSeries, DOUBLE, f64, f64x2, i32x4, interleave, SINGLE, type Numeric, type Precision } from "./wasm-text.js";
 
@@ -108,6 +108,9 @@ const MAX_LOCALS = 40_000;
  * small jobs (see NARROW_GROUPS_BELOW).
  */
 const LANES = { f64: 16, f32: 32, f32Noisy: 16, simt: 8, simtNarrow: 4 } as const;
+
+/** The mask name for code that runs on every lane of a group (a uniform cycle's pass): writes need no select. */
+const EVERY_LANE = "*";
 
 /** Lane scalars of $lockstep held as i32x4 vectors of four lanes: the generator's counter and keys. */
 const QUAD_SCALARS: ReadonlySet<string> = new Set(["c", "k0", "k1"]);
@@ -1122,11 +1125,66 @@ class WasmEmitter {
     out.push(`(local.set $ev (f64.add (local.get $ev) (f64.const 1)))`);
     out.push(...this.vStraightLine(this.landscape.gradient, "w", "q", d.map((i) => `g${i}`)));
     // The lanes waiting at site `id` resume at its place, under the mask site<id>.
-    graph.sites.forEach((_, id) => out.push(...vectors.map((j) => `(local.set $${this.local(`site${id}__V${j}`, "v128")} (${this.laneInt}.eq (local.get $site__V${j}) ${this.siteConst(id)}))`)));
+    const general: string[] = [];
+    graph.sites.forEach((_, id) => general.push(...vectors.map((j) => `(local.set $${this.local(`site${id}__V${j}`, "v128")} (${this.laneInt}.eq (local.get $site__V${j}) ${this.siteConst(id)}))`)));
     const siteOf = new Map(graph.sites.map((key) => [graph.resume(key), key]));
-    out.push(...this.sweep(graph, [...siteOf.keys()], (key) => (siteOf.has(key) ? `site${graph.sites.indexOf(siteOf.get(key)!)}` : undefined), siteOf));
-    out.push(`(br $iteration)`);
+    general.push(...this.sweep(graph, [...siteOf.keys()], (key) => (siteOf.has(key) ? `site${graph.sites.indexOf(siteOf.get(key)!)}` : undefined), siteOf));
+    // Where every lane waits at one site and goes round its uniform cycle, that pass runs unmasked.
+    let sweep = general;
+    for (const [id, key] of [...graph.sites.entries()].reverse()) {
+      const cycle = uniformCycle(graph, key);
+      if (!cycle) continue;
+      const { before, guard, pass } = this.uniformPass(graph, id, cycle);
+      sweep = [...before, `(if ${guard} (then`, ...indent(pass, 1), `) (else`, ...indent(sweep, 1), `))`];
+    }
+    out.push(...sweep, `(br $iteration)`);
     return out;
+  }
+
+  /**
+   * A uniform cycle's pass (see uniformCycle) for a group whose lanes all wait at site `id`:
+   * `before` computes what the tests read (the loss, for an \`until\` on it), `guard` is an
+   * i32 that holds when every lane is there and none leaves, and `pass` is the cycle's code on
+   * every lane, unmasked (the masked sweep's operations with an all-ones mask, so its bits).
+   */
+  private uniformPass(graph: SimtGraph, id: number, cycle: UniformCycle): { before: string[]; guard: string; pass: string[] } {
+    const vectors = range(this.lanes / this.width);
+    const I = this.laneInt;
+    const before: string[] = [];
+    const terms = vectors.map((j) => `(${I}.all_true (${I}.eq (local.get $site__V${j}) ${this.siteConst(id)}))`);
+    /** The repeat whose `until` or count test place `key` is, and its body's sequence. */
+    const repeatAt = (key: string) => {
+      const place = graph.places.get(key)!;
+      if (place.kind !== "until" && place.kind !== "top") throw new Error(`internal: ${key} is not a repeat's test`);
+      const sequence = graph.sequences[place.seq]!;
+      return { sequence, repeat: sequence.owner as Extract<Step, { op: "repeat" }> };
+    };
+    // A test that fails on every lane: first what it reads (the loss, when it does).
+    const fails = (key: string, condition: CondIR) => {
+      before.push(...this.placeCode(graph, key, EVERY_LANE));
+      terms.push(`(i32.eqz (v128.any_true ${this.vOr(vectors.map((j) => this.vCondition(condition, j)))}))`);
+    };
+    for (const key of cycle.untils) fails(key, repeatAt(key).repeat.until!);
+    for (const key of cycle.ifs) {
+      const place = graph.places.get(key) as Extract<Place, { kind: "step" }>;
+      fails(key, (graph.sequences[place.seq]!.steps[place.index] as Extract<Step, { op: "if" }>).condition);
+    }
+    if (cycle.loopTop) terms.push(...vectors.map((j) => `(${I}.all_true ${this.countBelowIterations(j)})`));
+    for (const key of cycle.counts) {
+      const { sequence, repeat } = repeatAt(key);
+      const counter = `i${sequence.counter}`;
+      for (const j of vectors) this.local(`${counter}__V${j}`, "v128");
+      // After this pass's increment the count is below the limit: it is below the limit less one now (counts are integers).
+      terms.push(...vectors.map((j) => `(${I}.all_true ${this.countBelow(counter, j, repeat.times - 1)})`));
+    }
+    // The tests' own code ran before; at the loop's top only the pass count goes up (no lane is at the cap).
+    const tested = new Set([...cycle.untils, ...cycle.ifs]);
+    const pass = cycle.places.flatMap((key) => {
+      if (tested.has(key)) return [];
+      if (graph.places.get(key)!.kind === "loopTop") return vectors.map((j) => this.vCount("passes", j, EVERY_LANE));
+      return this.placeCode(graph, key, EVERY_LANE);
+    });
+    return { before, guard: terms.reduce((acc, t) => `(i32.and ${acc} ${t})`), pass };
   }
 
   /** Lane L's site as an i32. */
@@ -1310,13 +1368,15 @@ class WasmEmitter {
     return this.F === "f64" ? `(f64x2.splat ${value})` : `(i32x4.splat (i32.trunc_sat_f64_s ${value}))`;
   }
 
-  /** `name` = value on the lanes of `mask` (vector j). */
+  /** `name` = value on the lanes of `mask` (vector j; EVERY_LANE: all of them, no select). */
   private vMasked(name: string, j: number, value: string, mask: string): string {
+    if (mask === EVERY_LANE) return `(local.set $${name}__V${j} ${value})`;
     return `(local.set $${name}__V${j} (v128.bitselect ${value} (local.get $${name}__V${j}) (local.get $${mask}__V${j})))`;
   }
 
   /** A count `name` + 1 on the lanes of `mask` (+ 0 elsewhere: exact; in single precision the integer minus the mask's -1). */
   private vCount(name: string, j: number, mask: string): string {
+    if (mask === EVERY_LANE) return this.F === "f32" ? `(local.set $${name}__V${j} (i32x4.add (local.get $${name}__V${j}) ${this.siteConst(1)}))` : `(local.set $${name}__V${j} (f64x2.add (local.get $${name}__V${j}) ${f64x2(1)}))`;
     if (this.F === "f32") return `(local.set $${name}__V${j} (i32x4.sub (local.get $${name}__V${j}) (local.get $${mask}__V${j})))`;
     return `(local.set $${name}__V${j} (f64x2.add (local.get $${name}__V${j}) (v128.and (local.get $${mask}__V${j}) ${f64x2(1)})))`;
   }

@@ -254,3 +254,74 @@ export function simtGraph(optimizer: OptimizerIR): SimtGraph {
   };
   return { sequences, exits, places, sites, entry, flow, resume, exitOf, order, inDegrees };
 }
+
+/**
+ * The way back to `site` that its lanes take pass after pass, when the emitter may run it
+ * without masks: a local search's `repeat n { descend } until c`, where a lane spends one
+ * evaluation per pass until its test holds or its count runs out, or a loop of descents whose
+ * guarded steps (`... when c`) are skipped. When every lane of a group waits at `site` and
+ * none is about to leave (checked before anything is written: `until` and `if` tests on the
+ * state as it is, each count one below its limit, the iteration cap not reached), the pass
+ * runs unmasked, with the operations the masked sweep would run on every lane, so its bits.
+ * Undefined when the way back has anything else (another step, a perturbation, a hop, a taken
+ * `if`), or a test after a write.
+ */
+export interface UniformCycle {
+  /** The places of one pass, in order, from the place the site resumes at. */
+  readonly places: readonly string[];
+  /** `until` places and `if` steps whose test must fail on every lane (they come before any write). */
+  readonly untils: readonly string[];
+  readonly ifs: readonly string[];
+  /** Count tests (`top` places) that must hold on every lane after the one increment the pass makes. */
+  readonly counts: readonly string[];
+  /** Whether the pass goes through the loop's top, whose iteration cap must not be reached. */
+  readonly loopTop: boolean;
+}
+
+export function uniformCycle(graph: SimtGraph, site: string): UniformCycle | undefined {
+  const places: string[] = [];
+  const untils: string[] = [];
+  const ifs: string[] = [];
+  const counts: string[] = [];
+  const incremented = new Set<number>();
+  let written = false;
+  let loopTop = false;
+  let key = graph.resume(site);
+  while (!places.includes(key)) {
+    const p = graph.places.get(key)!;
+    const f = graph.flow(key);
+    if (f.kind === "park") return key === site ? { places, untils, ifs, counts, loopTop } : undefined;
+    places.push(key);
+    if (p.kind === "until" && f.kind === "split" && !written) {
+      untils.push(key);
+      key = f.no;
+    } else if (p.kind === "top" && f.kind === "split" && incremented.has(p.seq)) {
+      counts.push(key);
+      key = f.yes;
+    } else if (p.kind === "loopTop" && f.kind === "next") {
+      loopTop = true;
+      key = f.next;
+    } else if (p.kind === "step") {
+      const sequence = graph.sequences[p.seq]!;
+      const step = sequence.steps[p.index];
+      if (step?.op === "if" && f.kind === "split" && !written) {
+        ifs.push(key);
+        key = f.no;
+        continue;
+      }
+      if (f.kind !== "next") return undefined;
+      if (step === undefined) {
+        // The end of a repeat's body (its count goes up by one), or of the loop (its top is next).
+        if (sequence.owner === "loop") {
+          key = f.next;
+          continue;
+        }
+        if (typeof sequence.owner !== "object" || sequence.owner.op !== "repeat" || incremented.has(p.seq)) return undefined;
+        incremented.add(p.seq);
+      } else if (step.op !== "descend" || step.method.kind === "adam") return undefined;
+      written = true;
+      key = f.next;
+    } else return undefined;
+  }
+  return undefined;
+}

@@ -105,6 +105,10 @@ optimizer Wander(lr = 1e-3) {
   descend lr
   repeat 2 { descend lr } until t > 40 and gradnorm < 1
 }
+optimizer Calm(lr = 1e-2) {
+  perturb model ball(0.5) when gradnorm < 0.05 and t > 30
+  descend lr
+}
 `;
 
 /**

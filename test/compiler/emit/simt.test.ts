@@ -1,7 +1,7 @@
 // The SIMT graph (compiler/emit/simt.ts): where lanes wait for gradients, and which optimizers
 // cannot share a group's lanes. Bit-identity of the emitted code is tested in wasm.test.ts.
 import { describe, expect, it } from "vitest";
-import { NotSimt, simtGraph } from "../../../compiler/emit/simt.js";
+import { NotSimt, simtGraph, uniformCycle } from "../../../compiler/emit/simt.js";
 import type { OptimizerIR } from "../../../compiler/lower/ir.js";
 import { lowerText } from "../../support/run-spec.js";
 
@@ -57,4 +57,41 @@ optimizer Idle(lr = 1e-3) { descend lr; repeat 3 { perturb model ball(0.1) when 
     expect(() => simtGraph(odd.get("Idle")!)).toThrow(/may need no gradient/);
     expect(simtGraph(std.get("GD")!).sites).toHaveLength(1);
   });
+
+  it("finds the uniform cycles: a local search's pass, a loop whose guarded step is skipped; none where a pass does more", () => {
+    const cycles = (name: string, g = simtGraph(all.get(name)!)) =>
+      g.sites.map((site) => uniformCycle(g, site)).map((c) => c && { places: c.places.map((k) => g.places.get(k)!.kind), tests: [c.untils.length, c.ifs.length, c.counts.length], loopTop: c.loopTop });
+    // A local search: its until test (before the descent), the descent, the body's end (count + 1), the count test.
+    const local = { places: ["until", "step", "step", "top"], tests: [1, 0, 1], loopTop: false };
+    // Both local searches of basin hopping, not NiG's noisy descent; GD's loop; NiM-GD's loop
+    // where the jump is not taken (its `if` fails), not the descent after a jump.
+    expect(cycles("NiM_MBH")).toEqual([local, local]);
+    expect(cycles("NiG_BH")).toEqual([local, undefined, local]);
+    expect(cycles("GD")).toEqual([{ places: ["step", "step", "loopTop"], tests: [0, 0, 0], loopTop: true }]);
+    expect(cycles("NiM_GD")).toEqual([{ places: ["step", "step", "step", "loopTop"], tests: [0, 1, 0], loopTop: true }, undefined]);
+    // After a descent that makes each loop pass cost a gradient (its site has no cycle: the repeat
+    // restarts its count): a repeat without `until` (its count alone), one with momentum, one
+    // whose guarded noise is skipped.
+    expect(cycles("Counted")).toEqual([undefined, { places: ["step", "step", "top"], tests: [0, 0, 1], loopTop: false }]);
+    expect(cycles("Heavy")).toEqual([undefined, local]);
+    expect(cycles("Guarded")).toEqual([undefined, { places: ["until", "step", "step", "step", "top"], tests: [1, 1, 1], loopTop: false }]);
+    // An until on the loss needs no gradient: lanes wait at the descent, and the test comes after it, on what it wrote.
+    expect(cycles("Lossy")).toEqual([undefined, undefined]);
+    // Two descents per pass (two sites, neither comes back to itself), noise in every pass: none.
+    expect(cycles("Twice")).toEqual([undefined, undefined, undefined]);
+    expect(cycles("Noisy")).toEqual([undefined, undefined]);
+  });
 });
+
+const all = new Map([
+  ...optimizers("", "GD, NiM_GD, NiG_BH, NiM_MBH"),
+  ...optimizers(
+    `optimizer Counted(lr = 1e-3) { descend lr; repeat 50 { descend lr } }
+optimizer Heavy(lr = 1e-3) { descend lr; repeat 50 { descend lr with momentum(beta = 0.9) } until gradnorm < 1e-2 }
+optimizer Lossy(lr = 1e-3) { descend lr; repeat 50 { descend lr } until loss < 1e-3 }
+optimizer Twice(lr = 1e-3) { descend lr; repeat 50 { descend lr; descend lr } until gradnorm < 1e-2 }
+optimizer Noisy(lr = 1e-3) { descend lr; repeat 50 { perturb gradient ball(1); descend lr } until gradnorm < 1e-2 }
+optimizer Guarded(lr = 1e-3) { descend lr; repeat 50 { perturb gradient ball(1) when t > 10; descend lr } until gradnorm < 1e-2 }`,
+    "Counted, Heavy, Lossy, Twice, Noisy, Guarded",
+  ),
+]);

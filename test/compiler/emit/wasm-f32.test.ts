@@ -145,9 +145,9 @@ optimizer Twice(lr = 1e-3) { repeat 2 { ascend 0.01; descend lr with momentum(be
 
   it("run SIMT lanes (passes of varying cost) with the bits of one trajectory at a time, loss curves and iteration caps included", async () => {
     const extra = VARYING_PASSES;
-    const run = ["Restless", "Wander", "NiM_BH", "NiG_MBH", "NiM_GD"];
+    const run = ["Restless", "Wander", "Calm", "NiM_BH", "NiG_MBH", "NiM_GD"];
     for (const budget of ["240 gradients", "97 gradients", "40 iterations"]) {
-      const text = `import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on Himmelblau, SixHumpCamel\n run Restless, Wander, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6), NiM_GD(tau = 5, eps = 1)\n restarts 37\n budget ${budget}\n seed 5\n}`;
+      const text = `import "std/landscapes"\nimport "std/optimizers"\n${extra}\nexperiment E {\n on Himmelblau, SixHumpCamel\n run Restless, Wander, Calm, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6), NiM_GD(tau = 5, eps = 1)\n restarts 37\n budget ${budget}\n seed 5\n}`;
       const spec = compile(text);
       for (const landscape of ["Himmelblau", "SixHumpCamel"])
         for (const optimizer of run)

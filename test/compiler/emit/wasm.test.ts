@@ -100,8 +100,8 @@ optimizer Twofold(lr = 1e-3) {
     accept always
   }
 }`;
-    const mixed = std("240 gradients", "Restless, Wander, Twofold, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6)", extra, "Himmelblau, SixHumpCamel");
-    for (const optimizer of ["Restless", "Wander", "Twofold", "NiM_BH", "NiG_MBH"])
+    const mixed = std("240 gradients", "Restless, Wander, Calm, Twofold, NiM_BH(tau = 9, rho = 1), NiG_MBH(tau = 6)", extra, "Himmelblau, SixHumpCamel");
+    for (const optimizer of ["Restless", "Wander", "Calm", "Twofold", "NiM_BH", "NiG_MBH"])
       for (const landscape of ["Himmelblau", "SixHumpCamel"]) {
         const optimizerIR = mixed.lowered.optimizers.find((o) => o.name === optimizer)!;
         const landscapeIR = mixed.lowered.landscapes.find((l) => l.ir.name === landscape)!.ir;
