@@ -1130,8 +1130,10 @@ class WasmEmitter {
     const siteOf = new Map(graph.sites.map((key) => [graph.resume(key), key]));
     general.push(...this.sweep(graph, [...siteOf.keys()], (key) => (siteOf.has(key) ? `site${graph.sites.indexOf(siteOf.get(key)!)}` : undefined), siteOf));
     // Where every lane waits at one site and goes round its uniform cycle, that pass runs unmasked.
+    // The last site found is tested first: sites are found from the entry, so those of `start`,
+    // which a lane passes once, come first and are tested last (NiM-BH 1.1x faster than the reverse).
     let sweep = general;
-    for (const [id, key] of [...graph.sites.entries()].reverse()) {
+    for (const [id, key] of graph.sites.entries()) {
       const cycle = uniformCycle(graph, key);
       if (!cycle) continue;
       const { before, guard, pass } = this.uniformPass(graph, id, cycle);
