@@ -17,7 +17,7 @@ import type { Backend, CompileResult, Diagnostic, formatDiagnostic as FormatDiag
 import { SpecNotFoundError } from "../compiler/source.js";
 import { OPTSPEC_VERSION } from "../compiler/version.js";
 import { availableParallelism } from "node:os";
-import { defaultWorkers, runPlan, RunOptionsError, withOverrides, type KernelSource } from "./execute.js";
+import { defaultWorkers, runPlan, RunOptionsError, withOverrides, type AssembledKernel, type KernelSource } from "./execute.js";
 import { WorkerPool } from "./workers.js";
 import { assembleWat, binaryFileName, checkSourceDigest, withSourceDigest } from "./backends/wasm.js";
 import { bundleIdentity, readCachedCompile, writeCachedCompile } from "./plan-cache.js";
@@ -184,7 +184,7 @@ function integerFlag(value: string | undefined, flag: string, min: number): numb
  * As compileAndReport, but from the plan cache when this optc bundle compiled the same files
  * with the same options before (runtime/plan-cache.ts); the diagnostics are printed either way.
  */
-async function compileCached(specPath: string, io: Io, backends: readonly Backend[], precisions: readonly Precision[]): Promise<{ plan?: Plan; kernelSource: KernelSource; assembled?: (file: string) => Uint8Array | undefined }> {
+async function compileCached(specPath: string, io: Io, backends: readonly Backend[], precisions: readonly Precision[]): Promise<{ plan?: Plan; kernelSource: KernelSource; assembled?: AssembledKernel }> {
   const build = bundleIdentity();
   const key = build === undefined ? undefined : { build, backends, precisions };
   const cached = key && readCachedCompile(specPath, key);
@@ -291,7 +291,7 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   try {
     const warn = (message: string) => io.stderr(`optc: warning: ${message}\n`);
     let kernelSource: KernelSource;
-    let assembled: ((file: string) => Uint8Array | undefined) | undefined;
+    let assembled: AssembledKernel | undefined;
     if (input.endsWith(".json")) {
       plan = readPlan(input);
       const kernelDir = join(dirname(input), "kernels");

@@ -48,7 +48,7 @@ export interface RunOptions {
    * one: a cached compilation's, or the `.wasm` that `optc compile` wrote beside the text.
    * Undefined (or no function) and the runtime assembles the text.
    */
-  readonly assembled?: (file: string) => Uint8Array | undefined;
+  readonly assembled?: AssembledKernel;
 }
 
 /** The arithmetic of the kernels: double precision (every backend) or single (WebAssembly only). */
@@ -80,6 +80,9 @@ export const GPUJS_AUTO_STEPS = 1e9;
 
 /** Reads a kernel's source by its file name in the plan. */
 export type KernelSource = (file: string) => string;
+
+/** A WAT kernel's assembled binary by its file name in the plan, when one is at hand (see RunOptions.assembled). */
+export type AssembledKernel = (file: string) => Uint8Array | undefined;
 
 /** The worker count `--workers` defaults to for a plan. */
 export function defaultWorkers(plan: Plan): number {

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from "
 import { join, resolve } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import { cachedWasm, wasmCacheKey } from "./backends/wasm.js";
+import type { AssembledKernel } from "./execute.js";
 import { cacheDir, pruneCache } from "./cache.js";
 
 /** Compiled plans kept (3 MB each for the paper's spec, most of it WAT): the most recently used ones. */
@@ -29,7 +30,7 @@ export interface CachedCompile extends Omit<Compiled, "kernels"> {
   /** A kernel's text (JavaScript or WAT) by file name; undefined for a name the plan lacks. */
   readonly kernel: (file: string) => string | undefined;
   /** A WAT kernel's binary from the wasm cache (by the key kept with the entry), without reading its text; undefined when not cached. */
-  readonly assembled: (file: string) => Uint8Array | undefined;
+  readonly assembled: AssembledKernel;
 }
 
 /**

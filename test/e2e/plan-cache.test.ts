@@ -31,12 +31,16 @@ landscape Unused { vars x in [-1, 1] f = x^2 }
 experiment E { on Himmelblau run Step restarts 8 budget 50 gradients seed 3 }
 `;
 
+/** A folder with SPEC and its import, and the cache folder its runs use. */
+function freshSpec(): { dir: string; cache: string; spec: string } {
+  const dir = temporaryFolder();
+  writeSpec(dir, "lr.optspec", "optimizer Step(lr = 1e-3) { descend lr }\n");
+  return { dir, cache: join(dir, "cache"), spec: writeSpec(dir, "spec.optspec", SPEC) };
+}
+
 describe("optc run's plan cache", () => {
   it("reuses an unchanged compilation, with its warnings, and compiles again after an import changes", () => {
-    const dir = temporaryFolder();
-    const cache = join(dir, "cache");
-    writeSpec(dir, "lr.optspec", "optimizer Step(lr = 1e-3) { descend lr }\n");
-    const spec = writeSpec(dir, "spec.optspec", SPEC);
+    const { dir, cache, spec } = freshSpec();
     const first = run(spec, cache);
     expect(first.status).toBe(0);
     expect(first.stderr).toContain("W500");
@@ -75,10 +79,7 @@ describe("optc run's plan cache", () => {
   });
 
   it("compiles again over a corrupt entry, and keeps nothing with an empty OPTSPEC_CACHE_DIR", () => {
-    const dir = temporaryFolder();
-    const cache = join(dir, "cache");
-    writeSpec(dir, "lr.optspec", "optimizer Step(lr = 1e-3) { descend lr }\n");
-    const spec = writeSpec(dir, "spec.optspec", SPEC);
+    const { cache, spec } = freshSpec();
     const first = run(spec, cache);
     const [entry] = readdirSync(join(cache, "plans"));
     const whole = readFileSync(join(cache, "plans", entry!));
