@@ -54,7 +54,8 @@ usage:
                                        or force one with cpu (or js), wasm, tfjs-node, tfjs-node-gpu
       --trajectories N                 override every task experiment's trajectories
       --precision f64|f32              arithmetic (default f64; f32 runs the single-precision
-                                       WebAssembly kernels, with auto or wasm backends)
+                                       WebAssembly kernels, with auto or wasm backends;
+                                       gpujs is f32 only)
       --report DIR                     write the report (index.html, report.md, figures, results.json,
                                        junit.xml) to DIR (default reports/<spec name>)
       --no-report                      write no report
@@ -271,6 +272,8 @@ async function commandRun(args: readonly string[], io: Io): Promise<number> {
   const backend = requested === "cpu" ? "js" : requested === "tfjs-node" || requested === "tfjs-node-gpu" ? "auto" : (requested as "js" | "wasm" | "gpujs" | "auto");
   const precision = precisionFlag(values.precision);
   if (precision === "f32" && backend === "js") throw new UsageError("--precision f32 needs the WebAssembly kernels: the JavaScript backend is double precision only; use --backend wasm or auto");
+  if (values.precision === "f64" && backend === "gpujs")
+    throw new UsageError("--precision f64 cannot run on gpu.js: its kernels compute in single precision only; drop --precision (the cells gpu.js cannot run still run in double precision), or keep double precision with --backend wasm or auto");
   const input = onePositional(positionals, "spec file or plan.json");
   const restarts = integerFlag(values.restarts, "restarts", 1);
   const seed = integerFlag(values.seed, "seed", 0);

@@ -41,6 +41,7 @@ export interface RunOptions {
   /**
    * The arithmetic (default "f64"): "f32" runs the plan's single-precision WebAssembly kernels
    * (`auto`, the backend it defaults to, picks them; the JavaScript backend is double precision only).
+   * With gpu.js (single precision only) it is that of the cells gpu.js cannot run: unset or "f32", not "f64".
    */
   readonly precision?: Precision;
   /**
@@ -112,6 +113,9 @@ export async function runPlan(original: Plan, kernelSource: KernelSource, option
   const precision = options.precision ?? "f64";
   const backend = options.backend ?? (precision === "f32" ? "auto" : "js");
   if (precision === "f32" && backend === "js") throw new RunOptionsError("single precision (f32) needs the WebAssembly backend: the JavaScript kernels are double precision only; use the wasm or auto backend");
+  // Unset, the precision with gpu.js is that of the cells it cannot run (double).
+  if (options.precision === "f64" && backend === "gpujs")
+    throw new RunOptionsError("double precision (f64) cannot run on gpu.js: its kernels compute in single precision only; leave the precision unset (the cells gpu.js cannot run still run in double precision), or use the wasm or auto backend");
   if (precision === "f32" && backend !== "gpujs" && !(plan.precisions ?? ["f64"]).includes("f32"))
     throw new RunOptionsError("the plan has no single-precision (f32) kernels; compile it again with 'optc compile --precision f32'");
   const gpujs = await loadGpujsKernels(plan, backend, kernelSource, options);

@@ -32,6 +32,11 @@ describe("optc run --backend gpujs", () => {
     expect(run.stderr).toContain("--backend must be one of 'auto', 'js', 'wasm', 'gpujs', 'cpu', 'tfjs-node', 'tfjs-node-gpu', got 'cuda'");
   });
 
+  it("rejects --precision f64, which gpu.js cannot compute, as a usage error", () => {
+    const run = optcExpect(["run", "any.optspec", "--backend", "gpujs", "--precision", "f64"], 2);
+    expect(run.stderr).toContain("--precision f64 cannot run on gpu.js: its kernels compute in single precision only; drop --precision");
+  });
+
   it("runs a plan compiled with --backend gpujs, and falls back with a warning on one compiled without", () => {
     const dir = temporaryFolder();
     const spec = writeSpec(dir, "tiny.optspec", TINY);

@@ -3,7 +3,7 @@
 // `gpujs:<mode>` and f32 recorded, no loss curves for gpu.js cells, and a cell gpu.js cannot
 // express (more than MAX_GPUJS_COORDINATES coordinates) falling back with a warning.
 import { describe, expect, it } from "vitest";
-import { runPlan, type RunOptions } from "../../runtime/execute.js";
+import { runPlan, RunOptionsError, type RunOptions } from "../../runtime/execute.js";
 import type { CellResult, Results } from "../../runtime/results.js";
 import { compileText } from "../support/run-spec.js";
 
@@ -101,6 +101,11 @@ describe("runPlan on gpu.js", () => {
     const all = await runPlan(none.plan, (f) => none.kernels.get(f)!, { workers: 0, backend: "gpujs", onWarning: (m) => told.push(m) });
     expect(all.backend).toBe("wasm");
     expect(told).toEqual([expect.stringMatching(/^the plan has no gpu.js kernels .* compile it again with 'optc compile --backend gpujs'$/)]);
+  });
+
+  it("rejects double precision, which gpu.js cannot compute (unset, the cells it cannot run run in double)", async () => {
+    await expect(run({ backend: "gpujs", precision: "f64" })).rejects.toThrow(/^double precision \(f64\) cannot run on gpu.js: its kernels compute in single precision only/);
+    await expect(run({ backend: "gpujs", precision: "f64" })).rejects.toBeInstanceOf(RunOptionsError);
   });
 
   it("auto considers gpu.js only for a large run, and only in the modes it is given (a GPU by default)", async () => {
