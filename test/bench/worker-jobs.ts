@@ -4,7 +4,7 @@
 // wall time and the runs' summed time as JSON. Usage: node [v8 flags] worker-jobs.js WORKERS
 import { Worker } from "node:worker_threads";
 import { compileSpec } from "../../compiler/index.js";
-import { prepareCell, sliceJob } from "../../runtime/kernel.js";
+import { prepareCell, sliceJob, type KernelJob } from "../../runtime/kernel.js";
 import { assembleWat, WASM_RUN_SOURCE } from "../../runtime/backends/wasm.js";
 
 const SPEC = "specs/paper/synthetic.optspec";
@@ -27,7 +27,7 @@ parentPort.once("message", ({ cells, next }) => {
 const compiled = compileSpec(SPEC, { backends: ["wasm"], precisions: ["f64"] });
 if (!compiled.plan) throw new Error("the paper spec does not compile");
 const experiment = compiled.plan.experiments[0]!;
-const cells: { binary: Uint8Array; job: ReturnType<typeof sliceJob> }[] = [];
+const cells: { binary: Uint8Array; job: KernelJob }[] = [];
 for (const cell of experiment.cells) {
   const landscape = experiment.landscapes.find((l) => l.name === cell.landscape)!;
   const buffers = prepareCell(experiment, landscape, cell.optimizer, experiment.restarts, false);
