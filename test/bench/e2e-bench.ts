@@ -9,6 +9,9 @@ const SPEC = "specs/paper/synthetic.optspec";
 const REPEATS = 9;
 const WORKER_REPEATS = 5;
 
+/** The middle value (the upper middle of an even count). */
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 const variants: [label: string, flags: string[]][] = [
   ["--no-report (default: auto backend)", ["--no-report"]],
   ["--no-report --backend js", ["--no-report", "--backend", "js"]],
@@ -28,8 +31,7 @@ for (const [label, flags] of variants) {
     run();
     times.push((performance.now() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
-  console.log(`  ${label.padEnd(36)} ${times[Math.floor(REPEATS / 2)]!.toFixed(3)}   (fastest ${times[0]!.toFixed(3)})`);
+  console.log(`  ${label.padEnd(36)} ${median(times).toFixed(3)}   (fastest ${Math.min(...times).toFixed(3)})`);
 }
 
 // The same kernels' runs on one and on two worker threads: on two busy cores, V8's background
@@ -39,7 +41,7 @@ console.log(`\nThe table's 24 kernel runs on worker threads (s, median of ${WORK
 for (const flags of [[], ["--liftoff-only"]])
   for (const workers of [1, 2]) {
     const runs = Array.from({ length: WORKER_REPEATS }, () => JSON.parse(execFileSync(process.execPath, [...flags, "dist/bench/worker-jobs.js", String(workers)], { encoding: "utf8" })) as { wall: number; runs: number });
-    const median = (pick: (r: { wall: number; runs: number }) => number) => runs.map(pick).sort((a, b) => a - b)[Math.floor(WORKER_REPEATS / 2)]!.toFixed(3);
-    console.log(`  ${workers} worker${workers > 1 ? "s" : " "} ${(flags.join(" ") || "(default)").padEnd(16)} wall ${median((r) => r.wall)}   runs ${median((r) => r.runs)}`);
+    const middle = (pick: (r: { wall: number; runs: number }) => number) => median(runs.map(pick)).toFixed(3);
+    console.log(`  ${workers} worker${workers > 1 ? "s" : " "} ${(flags.join(" ") || "(default)").padEnd(16)} wall ${middle((r) => r.wall)}   runs ${middle((r) => r.runs)}`);
   }
 console.log();
