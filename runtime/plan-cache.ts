@@ -11,10 +11,10 @@ import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import { cachedWasm, wasmCacheKey } from "./backends/wasm.js";
 import type { AssembledKernel } from "./execute.js";
 import { cacheDir, pruneCache } from "./cache.js";
+import type { Plan } from "./plan.js";
 
 /** Compiled plans kept (3 MB each for the paper's spec, most of it WAT): the most recently used ones. */
 const MAX_PLANS = 32;
-import type { Plan } from "./plan.js";
 
 /** A compilation to keep: what `compileSpec` returns when there are no errors. */
 export interface Compiled {
@@ -104,14 +104,13 @@ export function readCachedCompile(specPath: string, key: CompileKey): CachedComp
       files.push({ path: file.path, text });
     }
     touch(path);
-    const ranges = new Map(header.kernels.map(([file, start, end]) => [file, [start, end] as const]));
+    const kernels = new Map(header.kernels.map(([file, ...where]) => [file, where]));
     const kernel = (file: string) => {
-      const range = ranges.get(file);
-      return range && body.toString("utf8", range[0], range[1]);
+      const [start, end] = kernels.get(file) ?? [];
+      return start === undefined ? undefined : body.toString("utf8", start, end);
     };
-    const wasmKeys = new Map(header.kernels.flatMap(([file, , , key]) => (key === undefined ? [] : [[file, key] as const])));
     const assembled = (file: string) => {
-      const key = wasmKeys.get(file);
+      const key = kernels.get(file)?.[2];
       return key === undefined ? undefined : cachedWasm(key);
     };
     return { plan: header.plan, diagnostics: header.diagnostics, files, kernel, assembled };

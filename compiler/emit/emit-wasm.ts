@@ -1378,7 +1378,7 @@ class WasmEmitter {
 
   /** A count `name` + 1 on the lanes of `mask` (+ 0 elsewhere: exact; in single precision the integer minus the mask's -1). */
   private vCount(name: string, j: number, mask: string): string {
-    if (mask === EVERY_LANE) return this.F === "f32" ? `(local.set $${name}__V${j} (i32x4.add (local.get $${name}__V${j}) ${this.siteConst(1)}))` : `(local.set $${name}__V${j} (f64x2.add (local.get $${name}__V${j}) ${f64x2(1)}))`;
+    if (mask === EVERY_LANE) return this.F === "f32" ? `(local.set $${name}__V${j} (i32x4.add (local.get $${name}__V${j}) ${i32x4(1)}))` : `(local.set $${name}__V${j} (f64x2.add (local.get $${name}__V${j}) ${f64x2(1)}))`;
     if (this.F === "f32") return `(local.set $${name}__V${j} (i32x4.sub (local.get $${name}__V${j}) (local.get $${mask}__V${j})))`;
     return `(local.set $${name}__V${j} (f64x2.add (local.get $${name}__V${j}) (v128.and (local.get $${mask}__V${j}) ${f64x2(1)})))`;
   }
